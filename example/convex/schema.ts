@@ -1,0 +1,21 @@
+import { defineSchema, defineTable } from "convex/server";
+import { v } from "convex/values";
+
+export default defineSchema({
+  users: defineTable({
+    name: v.string(),
+    email: v.string(),
+    // Added after launch: older users have no plan until the setDefaultPlan migration runs.
+    plan: v.optional(v.union(v.literal("free"), v.literal("pro"))),
+  }).index("by_email", ["email"]),
+  posts: defineTable({
+    authorId: v.id("users"),
+    title: v.string(),
+    body: v.string(),
+    // Posts written before word counts existed have none until countWords runs.
+    wordCount: v.optional(v.number()),
+    archived: v.optional(v.boolean()),
+  })
+    .index("by_author", ["authorId"])
+    .index("by_wordCount", ["wordCount"]),
+});

@@ -1,0 +1,192 @@
+/**
+ * One batch of a migration, run inside the app's own mutation: read a page
+ * with one index range, apply `migrateOne` to each document, patch what it
+ * returns. In a dry run the same code runs and then throws its report, so that
+ * every write is rolled back (see the component's `dryRunBatchInApp`).
+ */
+import type {
+  DocumentByName,
+  GenericDataModel,
+  GenericMutationCtx,
+  NamedTableInfo,
+  OrderedQuery,
+  QueryInitializer,
+  TableNamesInDataModel,
+} from "convex/server";
+import { ConvexError, convexToJson, type GenericId, type Value } from "convex/values";
+import { describeError, isRolloutError, rolloutError } from "../shared/errors.js";
+import { DRY_RUN_REPORT_KEY } from "../shared/protocol.js";
+import type { BatchResult, Sample } from "../shared/validators.js";
+import { decodeCursor, encodeCursor } from "./paging.js";
+
+/** How many before/after samples and errors a dry run reports. */
+export const DRY_RUN_SAMPLES = 5;
+
+export type MigrateOne<DataModel extends GenericDataModel, T extends TableNamesInDataModel<DataModel>> = (
+  ctx: GenericMutationCtx<DataModel>,
+  doc: DocumentByName<DataModel, T>,
+) =>
+  | void
+  | Partial<DocumentByName<DataModel, T>>
+  | Promise<void | Partial<DocumentByName<DataModel, T>>>;
+
+export type CustomRange<DataModel extends GenericDataModel, T extends TableNamesInDataModel<DataModel>> = (
+  q: QueryInitializer<NamedTableInfo<DataModel, T>>,
+) => OrderedQuery<NamedTableInfo<DataModel, T>>;
+
+export type BatchSpec<DataModel extends GenericDataModel, T extends TableNamesInDataModel<DataModel>> = {
+  table: T;
+  migrateOne: MigrateOne<DataModel, T>;
+  customRange?: CustomRange<DataModel, T>;
+  parallelize?: boolean;
+};
+
+/**
+ * A spec for any one table of the data model, as a union discriminated by
+ * `table` rather than a generic: TypeScript then types `migrateOne` for that
+ * table directly, and a literal it returns (`{ plan: "free" }`) keeps its
+ * literal type instead of widening to `string` during inference.
+ */
+export type MigrationSpec<DataModel extends GenericDataModel> = {
+  [T in TableNamesInDataModel<DataModel>]: BatchSpec<DataModel, T> & {
+    /** Documents per batch for this migration. Default: the client's `defaultBatchSize`. */
+    batchSize?: number;
+  };
+}[TableNamesInDataModel<DataModel>];
+
+type AnyDoc = { _id: GenericId<string> } & Record<string, unknown>;
+
+/** Reads one page. The cursor was checked for this table when the run started. */
+export async function readPage<DataModel extends GenericDataModel, T extends TableNamesInDataModel<DataModel>>(
+  ctx: GenericMutationCtx<DataModel>,
+  spec: BatchSpec<DataModel, T>,
+  cursor: string | null,
+  batchSize: number,
+) {
+  const initial = ctx.db.query(spec.table);
+  const query = spec.customRange ? spec.customRange(initial) : initial;
+  const nativeCursor = decodeCursor(spec.table, cursor);
+  try {
+    const page = await query.paginate({ cursor: nativeCursor, numItems: batchSize });
+    return {
+      docs: page.page as unknown as AnyDoc[],
+      continueCursor: encodeCursor(spec.table, page.continueCursor),
+      isDone: page.isDone,
+    };
+  } catch (error) {
+    if (nativeCursor === null) throw error;
+    throw rolloutError(
+      "InvalidCursor",
+      `Convex refused the cursor for "${spec.table}" (${describeError(error)}). It may ` +
+        `come from another range or an older version of this migration: leave it out, ` +
+        `or pass '{"reset": true}' to start over.`,
+      { table: spec.table },
+    );
+  }
+}
+
+/** Checks a cursor against the migration's table and range without changing anything. */
+export async function checkCursor<DataModel extends GenericDataModel, T extends TableNamesInDataModel<DataModel>>(
+  ctx: GenericMutationCtx<DataModel>,
+  spec: BatchSpec<DataModel, T>,
+  cursor: string | null,
+): Promise<void> {
+  if (cursor !== null) await readPage(ctx, spec, cursor, 1);
+}
+
+/** Applies `migrateOne` to one document; true when it patched the document. */
+async function migrateDoc<DataModel extends GenericDataModel, T extends TableNamesInDataModel<DataModel>>(
+  ctx: GenericMutationCtx<DataModel>,
+  spec: BatchSpec<DataModel, T>,
+  doc: AnyDoc,
+): Promise<boolean> {
+  const patch = await spec.migrateOne(ctx, doc as DocumentByName<DataModel, T>);
+  if (!patch || Object.keys(patch).length === 0) return false;
+  await ctx.db.patch(spec.table, doc._id as GenericId<T>, patch as never);
+  return true;
+}
+
+async function forEachDoc(
+  docs: AnyDoc[],
+  parallelize: boolean | undefined,
+  fn: (doc: AnyDoc) => Promise<void>,
+): Promise<void> {
+  if (parallelize) await Promise.all(docs.map(fn));
+  else for (const doc of docs) await fn(doc);
+}
+
+export async function runBatch<DataModel extends GenericDataModel, T extends TableNamesInDataModel<DataModel>>(
+  ctx: GenericMutationCtx<DataModel>,
+  spec: BatchSpec<DataModel, T>,
+  cursor: string | null,
+  batchSize: number,
+): Promise<BatchResult> {
+  const page = await readPage(ctx, spec, cursor, batchSize);
+  let changed = 0;
+  await forEachDoc(page.docs, spec.parallelize, async (doc) => {
+    try {
+      if (await migrateDoc(ctx, spec, doc)) changed++;
+    } catch (error) {
+      if (isRolloutError(error)) throw error;
+      throw rolloutError(
+        "MigrateOneFailed",
+        `migrateOne threw on document ${doc._id} of "${spec.table}": ` +
+          `${describeError(error)} Nothing of this batch was written. Fix the code or ` +
+          `the document, then start the migration again: it resumes at this batch.`,
+        { documentId: doc._id, table: spec.table },
+      );
+    }
+  });
+  return {
+    continueCursor: page.continueCursor,
+    isDone: page.isDone,
+    processed: page.docs.length,
+    changed,
+  };
+}
+
+/** Runs the batch, then throws its report so the caller's sub-transaction rolls back. */
+export async function dryRunBatch<DataModel extends GenericDataModel, T extends TableNamesInDataModel<DataModel>>(
+  ctx: GenericMutationCtx<DataModel>,
+  spec: BatchSpec<DataModel, T>,
+  cursor: string | null,
+  batchSize: number,
+): Promise<never> {
+  const page = await readPage(ctx, spec, cursor, batchSize);
+  const errors: { id: string; error: string }[] = [];
+  const failed = new Set<string>();
+  await forEachDoc(page.docs, spec.parallelize, async (doc) => {
+    try {
+      await migrateDoc(ctx, spec, doc);
+    } catch (error) {
+      failed.add(doc._id);
+      if (errors.length < DRY_RUN_SAMPLES) errors.push({ id: doc._id, error: describeError(error) });
+    }
+  });
+  const samples: Sample[] = [];
+  let wouldChange = 0;
+  for (const before of page.docs) {
+    if (failed.has(before._id)) continue;
+    // Compare with a fresh read, so writes migrateOne made itself count too.
+    const after = await ctx.db.get(before._id as GenericId<T>);
+    if (sameValue(after, before)) continue;
+    wouldChange++;
+    if (samples.length < DRY_RUN_SAMPLES) samples.push({ id: before._id, before, after });
+  }
+  throw new ConvexError({
+    [DRY_RUN_REPORT_KEY]: {
+      continueCursor: page.continueCursor,
+      isDone: page.isDone,
+      examined: page.docs.length,
+      wouldChange,
+      unchanged: page.docs.length - wouldChange - failed.size,
+      wouldFail: failed.size,
+      errors,
+      samples,
+    },
+  });
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return JSON.stringify(convexToJson(a as Value)) === JSON.stringify(convexToJson(b as Value));
+}

@@ -1,0 +1,110 @@
+/**
+ * Calls from the component into the app's migration mutations.
+ *
+ * App code runs in the app: the component only holds a function handle to the
+ * mutation that `define()` returned, and sends it one `step` at a time. A
+ * `ctx.runMutation` here runs inside the component's transaction, so a batch and
+ * the cursor saved after it commit together or not at all.
+ */
+import type { FunctionHandle } from "convex/server";
+import { ConvexError } from "convex/values";
+import { describeError, isRolloutError, rolloutError } from "../shared/errors.js";
+import { DRY_RUN_REPORT_KEY, PROTOCOL_VERSION } from "../shared/protocol.js";
+import type {
+  BatchResult,
+  Description,
+  DryRunReport,
+  MigrationAddress,
+  Step,
+} from "../shared/validators.js";
+import type { MutationCtx } from "./_generated/server.js";
+
+/** How Convex (and convex-test) say that a function handle leads nowhere. */
+const MISSING_FUNCTION = /no such export|couldn't find|could not find|not found|does not exist/i;
+
+type StepHandle<Result> = FunctionHandle<"mutation", { step: Step }, Result>;
+
+/**
+ * Asks the migration what it is. That proves the handle reaches a function made
+ * by `define()`, and checks that the cursor parses for its table. Writes nothing.
+ */
+export async function describeMigration(
+  ctx: MutationCtx,
+  migration: MigrationAddress,
+  cursor: string | null,
+): Promise<Description> {
+  let answer: Partial<Description> | null;
+  try {
+    answer = await ctx.runMutation(migration.fnHandle as StepHandle<Description | null>, {
+      step: { kind: "describe", cursor },
+    });
+  } catch (error) {
+    if (isRolloutError(error)) throw error;
+    const reason = describeError(error).replace(/\.?$/, ".");
+    if (MISSING_FUNCTION.test(reason)) {
+      throw rolloutError(
+        "UnknownMigration",
+        `There is no migration named "${migration.name}": ${reason} Names are ` +
+          `"file:export", e.g. "migrations:setDefault"; check the spelling and that it is deployed.`,
+        { name: migration.name },
+      );
+    }
+    throw rolloutError(
+      "NotAMigration",
+      `Could not call ${migration.name} as a migration: ${reason} Only functions made ` +
+        `with migrations.define() can be run as migrations.`,
+      { name: migration.name },
+    );
+  }
+  if (typeof answer?.table !== "string" || answer.protocol !== PROTOCOL_VERSION) {
+    throw rolloutError(
+      "NotAMigration",
+      answer?.protocol === undefined
+        ? `${migration.name} is a mutation but not a migration: only functions made ` +
+            `with migrations.define() can be run.`
+        : `${migration.name} speaks protocol ${answer.protocol}, this component ` +
+            `${PROTOCOL_VERSION}: install the same convex-rollouts version for both.`,
+      { name: migration.name },
+    );
+  }
+  return answer as Description;
+}
+
+/** Runs one batch for real. Throws whatever the batch threw; its writes are rolled back. */
+export async function runBatchInApp(
+  ctx: MutationCtx,
+  fnHandle: string,
+  cursor: string | null,
+  batchSize: number,
+): Promise<BatchResult> {
+  return await ctx.runMutation(fnHandle as StepHandle<BatchResult>, {
+    step: { kind: "batch", cursor, batchSize, dryRun: false },
+  });
+}
+
+export type DryRunBatch = Omit<DryRunReport, "name" | "cursor" | "dryRun">;
+
+/**
+ * Runs one batch as a dry run. The app's side throws its report, so that all
+ * the batch wrote is rolled back with its sub-transaction; we catch the report
+ * here and return it as a normal result.
+ */
+export async function dryRunBatchInApp(
+  ctx: MutationCtx,
+  fnHandle: string,
+  cursor: string | null,
+  batchSize: number,
+): Promise<DryRunBatch> {
+  try {
+    await ctx.runMutation(fnHandle as StepHandle<unknown>, {
+      step: { kind: "batch", cursor, batchSize, dryRun: true },
+    });
+  } catch (error) {
+    const data: unknown = error instanceof ConvexError ? error.data : undefined;
+    if (typeof data === "object" && data !== null && DRY_RUN_REPORT_KEY in data) {
+      return (data as Record<typeof DRY_RUN_REPORT_KEY, DryRunBatch>)[DRY_RUN_REPORT_KEY];
+    }
+    throw error;
+  }
+  throw new Error("The dry-run batch returned instead of rolling back; nothing was reported.");
+}

@@ -1,0 +1,5 @@
+import { defineComponent } from "convex/server";
+
+const component = defineComponent("rollouts");
+
+export default component;

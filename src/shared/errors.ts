@@ -1,0 +1,79 @@
+/**
+ * The one error style of the package: a `ConvexError` whose data names the
+ * kind of error and carries a message that says what to do next.
+ */
+import { ConvexError, type Value } from "convex/values";
+
+export const ERROR_KINDS = [
+  "UnknownMigration",
+  "NotAMigration",
+  "InvalidBatchSize",
+  "InvalidCursor",
+  "InvalidArgument",
+  "MigrateOneFailed",
+] as const;
+export type RolloutErrorKind = (typeof ERROR_KINDS)[number];
+
+export type RolloutErrorData = {
+  kind: RolloutErrorKind;
+  message: string;
+  [detail: string]: Value | undefined;
+};
+
+/** Build the error; `throw rolloutError(...)` keeps control flow visible at the call site. */
+export function rolloutError(
+  kind: RolloutErrorKind,
+  message: string,
+  details: Record<string, Value | undefined> = {},
+): ConvexError<RolloutErrorData> {
+  const data: RolloutErrorData = { ...details, kind, message };
+  // Convex values cannot hold `undefined`: drop absent details.
+  for (const key of Object.keys(data)) {
+    if (data[key] === undefined) delete data[key];
+  }
+  return new ConvexError(data);
+}
+
+/** True for errors thrown by this package, of any kind or of the given kind. */
+export function isRolloutError(
+  error: unknown,
+  kind?: RolloutErrorKind,
+): error is ConvexError<RolloutErrorData> {
+  if (!(error instanceof ConvexError)) return false;
+  const data: unknown = error.data;
+  if (typeof data !== "object" || data === null || !("kind" in data)) return false;
+  const errorKind = (data as { kind: unknown }).kind;
+  if (!(ERROR_KINDS as readonly unknown[]).includes(errorKind)) return false;
+  return kind === undefined || errorKind === kind;
+}
+
+/** A readable one-line description of any thrown value, for status and logs. */
+export function describeError(error: unknown): string {
+  if (error instanceof ConvexError) {
+    const data: unknown = error.data;
+    if (typeof data === "string") return data;
+    if (typeof data === "object" && data !== null && "message" in data) {
+      return String((data as { message: unknown }).message);
+    }
+    return JSON.stringify(data);
+  }
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+/**
+ * Checks a batch size the caller gave. Convex writes at most 16,000 documents
+ * in one transaction, so a larger batch could never commit.
+ */
+export function checkBatchSize(batchSize: number | undefined, max: number): void {
+  if (batchSize === undefined) return;
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > max) {
+    throw rolloutError(
+      "InvalidBatchSize",
+      `batchSize must be a whole number from 1 to ${max} (Convex's per-transaction ` +
+        `write limit); got ${String(batchSize)}. Pass e.g. '{batchSize: 100}', or ` +
+        `leave it out to use the default.`,
+      { batchSize: Number.isFinite(batchSize) ? batchSize : String(batchSize) },
+    );
+  }
+}

@@ -1,0 +1,13 @@
+/**
+ * The protocol between the component and the app's migration mutations.
+ * Bump PROTOCOL_VERSION when a step's shape changes, so a component and a
+ * client from different releases refuse each other with a clear error instead
+ * of misreading a batch.
+ */
+export const PROTOCOL_VERSION = 1;
+
+/**
+ * The key under which a dry run's report travels inside the `ConvexError` the
+ * app throws to roll its batch back.
+ */
+export const DRY_RUN_REPORT_KEY = "convexRolloutsDryRunReport";

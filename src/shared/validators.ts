@@ -1,0 +1,133 @@
+/**
+ * Validators and types shared by the component and its client.
+ *
+ * This module depends only on `convex/values` so both sides can import it:
+ * the component validates what it stores and returns with these, and the
+ * client derives its public types from them.
+ */
+import { v, type Infer } from "convex/values";
+
+/** Where a run stands. `done`, `failed` and `canceled` are final until the run is resumed or reset. */
+export const vRunState = v.union(
+  v.literal("running"),
+  v.literal("done"),
+  v.literal("failed"),
+  v.literal("canceled"),
+);
+export type RunState = Infer<typeof vRunState>;
+
+/** A migration the component can call: its function name and a function handle to it. */
+export const vMigrationAddress = v.object({
+  name: v.string(),
+  fnHandle: v.string(),
+});
+export type MigrationAddress = Infer<typeof vMigrationAddress>;
+
+/**
+ * The one-batch request the component sends to an app migration, through the
+ * `step` argument of the mutation that `define()` returns.
+ */
+export const vStep = v.union(
+  // Answer what the migration is (its table) and check a cursor, changing nothing.
+  v.object({ kind: v.literal("describe"), cursor: v.union(v.string(), v.null()) }),
+  // Process one page starting at `cursor`.
+  v.object({
+    kind: v.literal("batch"),
+    cursor: v.union(v.string(), v.null()),
+    batchSize: v.number(),
+    dryRun: v.boolean(),
+  }),
+);
+export type Step = Infer<typeof vStep>;
+
+/** What an app migration answers to a `describe` step. */
+export const vDescription = v.object({
+  protocol: v.number(),
+  table: v.string(),
+  /** The batch size `define()` or the client's options give, used when a run names none. */
+  batchSize: v.number(),
+});
+export type Description = Infer<typeof vDescription>;
+
+/** A before/after pair a dry run shows. */
+export const vSample = v.object({
+  id: v.string(),
+  before: v.any(),
+  after: v.any(),
+});
+export type Sample = Infer<typeof vSample>;
+
+/** What an app migration answers to a `batch` step. */
+export const vBatchResult = v.object({
+  continueCursor: v.string(),
+  isDone: v.boolean(),
+  /** Documents in the page. */
+  processed: v.number(),
+  /** Documents that `migrateOne` patched (returned a non-empty object for). */
+  changed: v.number(),
+});
+export type BatchResult = Infer<typeof vBatchResult>;
+
+/** The plan a dry run reports. Nothing it describes was written. */
+export const vDryRunReport = v.object({
+  name: v.string(),
+  dryRun: v.literal(true),
+  cursor: v.union(v.string(), v.null()),
+  continueCursor: v.string(),
+  isDone: v.boolean(),
+  examined: v.number(),
+  wouldChange: v.number(),
+  unchanged: v.number(),
+  wouldFail: v.number(),
+  errors: v.array(v.object({ id: v.string(), error: v.string() })),
+  samples: v.array(vSample),
+});
+export type DryRunReport = Infer<typeof vDryRunReport>;
+
+/** The `npx convex run` lines that act on a migration, so status leads to the next command. */
+export const vCommands = v.object({
+  watch: v.string(),
+  start: v.string(),
+  cancel: v.string(),
+  startOver: v.string(),
+});
+export type Commands = Infer<typeof vCommands>;
+
+/** The status of one migration: its latest run. */
+export const vMigrationStatus = v.object({
+  name: v.string(),
+  state: vRunState,
+  /** True once a run has gone over the whole range. */
+  isDone: v.boolean(),
+  /** Documents processed by this run, over all its attempts. */
+  processed: v.number(),
+  /** Documents this run changed. */
+  changed: v.number(),
+  batches: v.number(),
+  batchSize: v.number(),
+  /** Where the next batch starts; null before the first batch. */
+  cursor: v.union(v.string(), v.null()),
+  /** When this run started, and when its current attempt started (after a resume). */
+  startedAt: v.number(),
+  attemptStartedAt: v.number(),
+  endedAt: v.optional(v.number()),
+  error: v.optional(v.string()),
+  /** The document `migrateOne` failed on, when the last error came from one. */
+  failedDocumentId: v.optional(v.string()),
+  /** Migrations that start, in order, when this one is done (a `runAll` chain). */
+  next: v.array(v.string()),
+  commands: vCommands,
+});
+export type MigrationStatus = Infer<typeof vMigrationStatus>;
+
+/** What the component's `start` answers: the status, and whether this call started work. */
+export const vStartResult = v.object({
+  started: v.boolean(),
+  status: vMigrationStatus,
+});
+export type StartResult = Infer<typeof vStartResult>;
+
+/** Convex's per-transaction write limit, in documents: no batch may be larger. */
+export const MAX_BATCH_SIZE = 16_000;
+/** Batch size when neither the call nor `define()` nor the client gives one. */
+export const DEFAULT_BATCH_SIZE = 100;

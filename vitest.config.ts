@@ -1,0 +1,21 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    // Tests run the package from source, so the example app and the component
+    // share one copy of the client and shared modules.
+    alias: [
+      { find: /^convex-rollouts\/test$/, replacement: src("test.ts") },
+      { find: /^convex-rollouts\/convex\.config(\.js)?$/, replacement: src("component/convex.config.ts") },
+      { find: /^convex-rollouts$/, replacement: src("client/index.ts") },
+    ],
+  },
+  test: {
+    environment: "edge-runtime",
+    server: { deps: { inline: ["convex-test"] } },
+    include: ["test/**/*.test.ts"],
+  },
+});
