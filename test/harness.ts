@@ -1,13 +1,24 @@
 /** The example app with the component, on convex-test, for the tests. */
 import { convexTest } from "convex-test";
-import { vi } from "vitest";
+import type { GenericMutationCtx, GenericDataModel } from "convex/server";
+import { expect, vi } from "vitest";
 import schema from "../example/convex/schema.js";
+import { isRolloutError, type RolloutErrorKind } from "../src/client/index.js";
 import { register } from "../src/test.js";
 
-export const modules = import.meta.glob("../example/convex/**/*.*s");
+export const modules = {
+  ...import.meta.glob("../example/convex/**/*.*s"),
+  // Test-only functions, as if the app had a convex/testing.ts.
+  "../example/convex/testing.ts": () => import("./fixtures/faults.js"),
+};
 
-export function setup() {
-  const t = convexTest(schema, modules);
+/** The app and the component; `transactionLimits` makes convex-test enforce Convex's limits. */
+export function setup(transactionLimits?: Parameters<typeof convexTest>[0] extends infer O
+  ? O extends { transactionLimits?: infer L }
+    ? L
+    : never
+  : never) {
+  const t = convexTest({ schema, modules, transactionLimits });
   register(t);
   return t;
 }
@@ -18,6 +29,12 @@ export async function drain(t: T): Promise<void> {
   await t.finishAllScheduledFunctions(vi.runAllTimers, 10_000);
 }
 
+/** Runs only the batches scheduled so far: one step of each running migration. */
+export async function runScheduledOnce(t: T): Promise<void> {
+  vi.runOnlyPendingTimers();
+  await t.finishInProgressScheduledFunctions();
+}
+
 /** Inserts users as they were before plans existed. */
 export async function seedUsers(t: T, count: number, plan?: "free" | "pro"): Promise<void> {
   await t.run(async (ctx) => {
@@ -25,4 +42,72 @@ export async function seedUsers(t: T, count: number, plan?: "free" | "pro"): Pro
       await ctx.db.insert("users", { name: `User ${i}`, email: `user${i}@example.com`, plan });
     }
   });
+}
+
+/** Inserts posts with no word count, one author; titles from `title(i)`. */
+export async function seedPosts(
+  t: T,
+  count: number,
+  title: (i: number) => string = (i) => `Post ${i}`,
+  body: (i: number) => string = (i) => `word `.repeat(i % 7),
+) {
+  return await t.run(async (ctx) => {
+    const authorId = await ctx.db.insert("users", { name: "Author", email: "a@example.com" });
+    const ids = [];
+    for (let i = 0; i < count; i++) {
+      ids.push(await ctx.db.insert("posts", { authorId, title: title(i), body: body(i) }));
+    }
+    return ids;
+  });
+}
+
+/** Every app document and every component document, to show that nothing changed. */
+export async function snapshot(t: T) {
+  const app = await t.run(async (ctx) => ({
+    users: await ctx.db.query("users").collect(),
+    posts: await ctx.db.query("posts").collect(),
+  }));
+  const component = await runInComponent(t, async (ctx) => ({
+    migrations: await ctx.db.query("migrations").collect(),
+    runs: await ctx.db.query("runs").collect(),
+  }));
+  return { app, component };
+}
+
+/** convex-test runs handlers inside a component too; its typings do not say so yet. */
+async function runInComponent<Result>(
+  t: T,
+  handler: (ctx: GenericMutationCtx<GenericDataModel>) => Promise<Result>,
+): Promise<Result> {
+  const withComponents = t as T & {
+    runInComponent: (path: string, fn: typeof handler) => Promise<Result>;
+  };
+  return await withComponents.runInComponent("rollouts", handler);
+}
+
+/** Asserts the call throws this package's error of this kind, and returns its data. */
+export async function expectRolloutError(call: Promise<unknown>, kind: RolloutErrorKind) {
+  const error = await call.then(
+    () => expect.fail(`expected a ${kind} error, but the call succeeded`),
+    (e: unknown) => e,
+  );
+  if (!isRolloutError(error)) throw error;
+  expect(error.data.kind).toBe(kind);
+  expect(error.data.message.length).toBeGreaterThan(20);
+  return error.data;
+}
+
+/** How often each post was bumped by the `testing:bump*` migrations. */
+export async function bumpCounts(t: T): Promise<(number | null)[]> {
+  const counts: (number | null)[] = [];
+  // Page by page, so it also works under tight transaction limits.
+  let cursor: string | null = null;
+  for (let isDone = false; !isDone; ) {
+    const page = await t.run(
+      async (ctx) => await ctx.db.query("posts").paginate({ cursor, numItems: 40 }),
+    );
+    counts.push(...page.page.map((post) => post.wordCount ?? null));
+    ({ continueCursor: cursor, isDone } = page);
+  }
+  return counts;
 }
