@@ -44,6 +44,8 @@ export async function startMigration(
   const fresh = live === null || request.reset === true || request.cursor !== undefined;
   const cursor = request.cursor !== undefined ? request.cursor : fresh ? null : live.cursor;
   const description = await describeMigration(ctx, request.migration, cursor);
+  // A chain with a name that leads nowhere would stop halfway; refuse it now.
+  for (const migration of request.next) await describeMigration(ctx, migration, null);
 
   if (live?.state === "running") {
     if (request.next.length > 0 && live.next.length === 0) {
