@@ -9,7 +9,10 @@ export default defineConfig({
     // share one copy of the client and shared modules.
     alias: [
       { find: /^convex-rollouts\/test$/, replacement: src("test.ts") },
-      { find: /^convex-rollouts\/convex\.config(\.js)?$/, replacement: src("component/convex.config.ts") },
+      {
+        find: /^convex-rollouts\/convex\.config(\.js)?$/,
+        replacement: src("component/convex.config.ts"),
+      },
       { find: /^convex-rollouts$/, replacement: src("client/index.ts") },
     ],
   },

@@ -7,7 +7,15 @@ import { internal } from "../example/convex/_generated/api.js";
 import { Rollouts, isRolloutError } from "../src/client/index.js";
 import type { ComponentApi } from "../src/component/_generated/component.js";
 import { ref } from "./fixtures/faults.js";
-import { expectRolloutError, runScheduledOnce, seedPosts, seedUsers, setup, snapshot, type T } from "./harness.js";
+import {
+  expectRolloutError,
+  runScheduledOnce,
+  seedPosts,
+  seedUsers,
+  setup,
+  snapshot,
+  type T,
+} from "./harness.js";
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());

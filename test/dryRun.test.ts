@@ -1,6 +1,7 @@
 /** The dry run: a plan report of the next batch that writes nothing anywhere. */
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { internal } from "../example/convex/_generated/api.js";
+import type { Doc } from "../example/convex/_generated/dataModel.js";
 import type { DryRunReport } from "../src/client/index.js";
 import { fn, ref } from "./fixtures/faults.js";
 import { drain, runScheduledOnce, seedPosts, seedUsers, setup, snapshot } from "./harness.js";
@@ -28,9 +29,9 @@ test("reports what the next batch would change, with samples, and writes nothing
     errors: [],
   });
   expect(report.samples).toHaveLength(5);
-  const [sample] = report.samples;
-  expect(sample?.before.plan).toBeUndefined();
-  expect(sample?.after).toMatchObject({ plan: "free", email: sample?.before.email });
+  const sample = report.samples[0] as { before: Doc<"users">; after: Doc<"users"> };
+  expect(sample.before.plan).toBeUndefined();
+  expect(sample.after).toMatchObject({ plan: "free", email: sample.before.email });
   expect(await snapshot(t)).toEqual(before);
 });
 
@@ -57,13 +58,15 @@ test("on a half-done migration, shows the batch at the saved cursor and keeps ev
   const report = (await t.mutation(ref("bump"), { dryRun: true })) as DryRunReport;
   expect(report).toMatchObject({ cursor: status?.cursor, examined: 100, wouldChange: 100 });
   // Counts the posts bumped by the next batch only: the first 100 are done.
-  expect(report.samples.every((s) => s.before.wordCount === undefined)).toBe(true);
+  expect(report.samples.every((s) => (s.before as Doc<"posts">).wordCount === undefined)).toBe(
+    true,
+  );
   expect(await snapshot(t)).toEqual(before);
 
   // With reset, the plan is from the start of the table, still writing nothing.
   const fromStart = (await t.mutation(ref("bump"), { dryRun: true, reset: true })) as DryRunReport;
   expect(fromStart).toMatchObject({ cursor: null, examined: 100 });
-  expect(fromStart.samples[0]?.before.wordCount).toBe(1);
+  expect((fromStart.samples[0]?.before as Doc<"posts">).wordCount).toBe(1);
   expect(await snapshot(t)).toEqual(before);
 
   // The real run then resumes where it stopped and bumps every post once.

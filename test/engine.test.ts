@@ -3,12 +3,21 @@ import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { internal } from "../example/convex/_generated/api.js";
 import type { MigrationStatus, StartResult } from "../src/client/index.js";
 import { fn, ref } from "./fixtures/faults.js";
-import { bumpCounts, drain, runScheduledOnce, seedPosts, seedUsers, setup, type T } from "./harness.js";
+import {
+  bumpCounts,
+  drain,
+  runScheduledOnce,
+  seedPosts,
+  seedUsers,
+  setup,
+  type T,
+} from "./harness.js";
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
 
 const bump = ref("bump");
+const ones = (n: number) => Array<number>(n).fill(1);
 
 async function statusOf(t: T, name: string): Promise<MigrationStatus> {
   const [status] = await t.query(internal.migrations.status, { names: [name] });
@@ -83,7 +92,7 @@ describe("a run", () => {
     const second = (await t.mutation(bump, {})) as StartResult;
     expect(second).toMatchObject({ started: false, status: { state: "running", batches: 1 } });
     await drain(t);
-    expect(await bumpCounts(t)).toEqual(Array(350).fill(1));
+    expect(await bumpCounts(t)).toEqual(ones(350));
     expect((await statusOf(t, "testing:bump")).batches).toBe(4);
   });
 
@@ -98,7 +107,7 @@ describe("a run", () => {
     const fromCursor = (await t.mutation(bump, { cursor })) as StartResult;
     expect(fromCursor).toMatchObject({ started: true, status: { cursor, processed: 0 } });
     await drain(t);
-    expect(await bumpCounts(t)).toEqual([...Array(100).fill(1), ...Array(150).fill(2)]);
+    expect(await bumpCounts(t)).toEqual([...ones(100), ...Array<number>(150).fill(2)]);
   });
 });
 
@@ -120,14 +129,17 @@ describe("failures", () => {
     expect(failed.endedAt).toBeDefined();
     // The failing batch committed nothing: its 100 posts are untouched.
     const counts = await bumpCounts(t);
-    expect(counts.slice(0, 100)).toEqual(Array(100).fill(1));
+    expect(counts.slice(0, 100)).toEqual(ones(100));
     expect(counts.slice(100)).toEqual(Array(150).fill(null));
 
     await t.run(async (ctx) => ctx.db.patch("posts", ids[130]!, { title: "Fixed" }));
     const resumed = (await t.mutation(bump, {})) as StartResult;
-    expect(resumed).toMatchObject({ started: true, status: { cursor: failed.cursor, processed: 100 } });
+    expect(resumed).toMatchObject({
+      started: true,
+      status: { cursor: failed.cursor, processed: 100 },
+    });
     await drain(t);
-    expect(await bumpCounts(t)).toEqual(Array(250).fill(1));
+    expect(await bumpCounts(t)).toEqual(ones(250));
     expect(await statusOf(t, "testing:bump")).toMatchObject({
       state: "done",
       processed: 250,
@@ -151,7 +163,7 @@ describe("failures", () => {
     const resumed = (await t.mutation(bump, { batchSize: 20 })) as StartResult;
     expect(resumed).toMatchObject({ started: true, status: { state: "running", batchSize: 20 } });
     await drain(t);
-    expect(await bumpCounts(t)).toEqual(Array(120).fill(1));
+    expect(await bumpCounts(t)).toEqual(ones(120));
     expect(await statusOf(t, "testing:bump")).toMatchObject({ state: "done", processed: 120 });
   });
 });
@@ -173,7 +185,7 @@ describe("cancel", () => {
     });
     await t.mutation(bump, {});
     await drain(t);
-    expect(await bumpCounts(t)).toEqual(Array(300).fill(1));
+    expect(await bumpCounts(t)).toEqual(ones(300));
     expect(await statusOf(t, "testing:bump")).toMatchObject({ state: "done", processed: 300 });
   });
 
@@ -209,7 +221,7 @@ describe("ranges and batches", () => {
     await seedPosts(t, 130);
     await t.mutation(ref("bumpParallel"), {});
     await drain(t);
-    expect(await bumpCounts(t)).toEqual(Array(130).fill(1));
+    expect(await bumpCounts(t)).toEqual(ones(130));
     expect(await statusOf(t, "testing:bumpParallel")).toMatchObject({ batches: 4, batchSize: 40 });
   });
 
@@ -218,7 +230,7 @@ describe("ranges and batches", () => {
     await seedPosts(t, 120);
     await t.mutation(ref("bumpByHand"), {});
     await drain(t);
-    expect(await bumpCounts(t)).toEqual(Array(120).fill(1));
+    expect(await bumpCounts(t)).toEqual(ones(120));
     expect(await statusOf(t, "testing:bumpByHand")).toMatchObject({ processed: 120, changed: 0 });
   });
 });
@@ -275,7 +287,9 @@ describe("runners", () => {
     const third = (await t.mutation(internal.migrations.runAll, {})) as StartResult;
     expect(third.started).toBe(false);
     await drain(t);
-    expect((await t.query(internal.migrations.status, {})).map((s) => s.batches)).toEqual(batchesBefore);
+    expect((await t.query(internal.migrations.status, {})).map((s) => s.batches)).toEqual(
+      batchesBefore,
+    );
   });
 
   test("a runAll started while the first migration runs by hand continues the chain after it", async () => {
@@ -284,9 +298,14 @@ describe("runners", () => {
     await seedPosts(t, 10);
     await t.mutation(internal.migrations.setDefaultPlan, {});
     const chained = (await t.mutation(internal.migrations.runAll, {})) as StartResult;
-    expect(chained).toMatchObject({ started: false, status: { next: ["migrations:countPostWords", "migrations:archiveEmptyPosts"] } });
+    expect(chained).toMatchObject({
+      started: false,
+      status: { next: ["migrations:countPostWords", "migrations:archiveEmptyPosts"] },
+    });
     await drain(t);
-    expect((await t.query(internal.migrations.status, {})).every((s) => s.state === "done")).toBe(true);
+    expect((await t.query(internal.migrations.status, {})).every((s) => s.state === "done")).toBe(
+      true,
+    );
     expect(await t.query(internal.migrations.status, {})).toHaveLength(3);
   });
 
@@ -308,21 +327,21 @@ describe("runners", () => {
   test("runToCompletion runs every batch from an action without the scheduler", async () => {
     const t = setup();
     await seedPosts(t, 230);
-    const status = await t.action(fn("action", "complete"), { batchSize: 100 });
+    const status = (await t.action(fn("action", "complete"), { batchSize: 100 })) as unknown;
     expect(status).toMatchObject({ state: "done", processed: 230, batches: 3 });
-    expect(await bumpCounts(t)).toEqual(Array(230).fill(1));
+    expect(await bumpCounts(t)).toEqual(ones(230));
   });
 });
 
 describe("status", () => {
   test("reads the same number of documents whatever the size of the migrated table", async () => {
-    const reads = [];
+    const reads: number[] = [];
     for (const size of [50, 1000]) {
       const t = setup();
       await seedPosts(t, size);
       await t.mutation(bump, {});
       await drain(t);
-      const cost = await t.query(fn("query", "statusCost"), {});
+      const cost = (await t.query(fn("query", "statusCost"), {})) as { documentsRead: number };
       reads.push(cost.documentsRead);
     }
     expect(reads[0]).toBe(reads[1]);

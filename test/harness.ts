@@ -13,11 +13,13 @@ export const modules = {
 };
 
 /** The app and the component; `transactionLimits` makes convex-test enforce Convex's limits. */
-export function setup(transactionLimits?: Parameters<typeof convexTest>[0] extends infer O
-  ? O extends { transactionLimits?: infer L }
-    ? L
-    : never
-  : never) {
+export function setup(
+  transactionLimits?: Parameters<typeof convexTest>[0] extends infer O
+    ? O extends { transactionLimits?: infer L }
+      ? L
+      : never
+    : never,
+) {
   const t = convexTest({ schema, modules, transactionLimits });
   register(t);
   return t;
@@ -102,7 +104,7 @@ export async function bumpCounts(t: T): Promise<(number | null)[]> {
   const counts: (number | null)[] = [];
   // Page by page, so it also works under tight transaction limits.
   let cursor: string | null = null;
-  for (let isDone = false; !isDone; ) {
+  for (let isDone = false; !isDone;) {
     const page = await t.run(
       async (ctx) => await ctx.db.query("posts").paginate({ cursor, numItems: 40 }),
     );

@@ -22,7 +22,10 @@ import { decodeCursor, encodeCursor } from "./paging.js";
 /** How many before/after samples and errors a dry run reports. */
 export const DRY_RUN_SAMPLES = 5;
 
-export type MigrateOne<DataModel extends GenericDataModel, T extends TableNamesInDataModel<DataModel>> = (
+export type MigrateOne<
+  DataModel extends GenericDataModel,
+  T extends TableNamesInDataModel<DataModel>,
+> = (
   ctx: GenericMutationCtx<DataModel>,
   doc: DocumentByName<DataModel, T>,
 ) =>
@@ -30,11 +33,17 @@ export type MigrateOne<DataModel extends GenericDataModel, T extends TableNamesI
   | Partial<DocumentByName<DataModel, T>>
   | Promise<void | Partial<DocumentByName<DataModel, T>>>;
 
-export type CustomRange<DataModel extends GenericDataModel, T extends TableNamesInDataModel<DataModel>> = (
+export type CustomRange<
+  DataModel extends GenericDataModel,
+  T extends TableNamesInDataModel<DataModel>,
+> = (
   q: QueryInitializer<NamedTableInfo<DataModel, T>>,
 ) => OrderedQuery<NamedTableInfo<DataModel, T>>;
 
-export type BatchSpec<DataModel extends GenericDataModel, T extends TableNamesInDataModel<DataModel>> = {
+export type BatchSpec<
+  DataModel extends GenericDataModel,
+  T extends TableNamesInDataModel<DataModel>,
+> = {
   table: T;
   migrateOne: MigrateOne<DataModel, T>;
   customRange?: CustomRange<DataModel, T>;
@@ -57,7 +66,10 @@ export type MigrationSpec<DataModel extends GenericDataModel> = {
 type AnyDoc = { _id: GenericId<string> } & Record<string, unknown>;
 
 /** Reads one page. The cursor was checked for this table when the run started. */
-export async function readPage<DataModel extends GenericDataModel, T extends TableNamesInDataModel<DataModel>>(
+export async function readPage<
+  DataModel extends GenericDataModel,
+  T extends TableNamesInDataModel<DataModel>,
+>(
   ctx: GenericMutationCtx<DataModel>,
   spec: BatchSpec<DataModel, T>,
   cursor: string | null,
@@ -86,7 +98,10 @@ export async function readPage<DataModel extends GenericDataModel, T extends Tab
 }
 
 /** Checks a cursor against the migration's table and range without changing anything. */
-export async function checkCursor<DataModel extends GenericDataModel, T extends TableNamesInDataModel<DataModel>>(
+export async function checkCursor<
+  DataModel extends GenericDataModel,
+  T extends TableNamesInDataModel<DataModel>,
+>(
   ctx: GenericMutationCtx<DataModel>,
   spec: BatchSpec<DataModel, T>,
   cursor: string | null,
@@ -95,7 +110,10 @@ export async function checkCursor<DataModel extends GenericDataModel, T extends 
 }
 
 /** Applies `migrateOne` to one document; true when it patched the document. */
-async function migrateDoc<DataModel extends GenericDataModel, T extends TableNamesInDataModel<DataModel>>(
+async function migrateDoc<
+  DataModel extends GenericDataModel,
+  T extends TableNamesInDataModel<DataModel>,
+>(
   ctx: GenericMutationCtx<DataModel>,
   spec: BatchSpec<DataModel, T>,
   doc: AnyDoc,
@@ -115,7 +133,10 @@ async function forEachDoc(
   else for (const doc of docs) await fn(doc);
 }
 
-export async function runBatch<DataModel extends GenericDataModel, T extends TableNamesInDataModel<DataModel>>(
+export async function runBatch<
+  DataModel extends GenericDataModel,
+  T extends TableNamesInDataModel<DataModel>,
+>(
   ctx: GenericMutationCtx<DataModel>,
   spec: BatchSpec<DataModel, T>,
   cursor: string | null,
@@ -146,7 +167,10 @@ export async function runBatch<DataModel extends GenericDataModel, T extends Tab
 }
 
 /** Runs the batch, then throws its report so the caller's sub-transaction rolls back. */
-export async function dryRunBatch<DataModel extends GenericDataModel, T extends TableNamesInDataModel<DataModel>>(
+export async function dryRunBatch<
+  DataModel extends GenericDataModel,
+  T extends TableNamesInDataModel<DataModel>,
+>(
   ctx: GenericMutationCtx<DataModel>,
   spec: BatchSpec<DataModel, T>,
   cursor: string | null,
@@ -160,7 +184,8 @@ export async function dryRunBatch<DataModel extends GenericDataModel, T extends 
       await migrateDoc(ctx, spec, doc);
     } catch (error) {
       failed.add(doc._id);
-      if (errors.length < DRY_RUN_SAMPLES) errors.push({ id: doc._id, error: describeError(error) });
+      if (errors.length < DRY_RUN_SAMPLES)
+        errors.push({ id: doc._id, error: describeError(error) });
     }
   });
   const samples: Sample[] = [];

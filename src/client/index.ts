@@ -28,13 +28,7 @@ import {
   type MigrationStatus,
   type StartResult,
 } from "../shared/validators.js";
-import {
-  checkCursor,
-  dryRunBatch,
-  runBatch,
-  type BatchSpec,
-  type MigrationSpec,
-} from "./batch.js";
+import { checkCursor, dryRunBatch, runBatch, type BatchSpec, type MigrationSpec } from "./batch.js";
 import type {
   MigrationArgs,
   MigrationRef,
@@ -45,12 +39,7 @@ import type {
 } from "./types.js";
 
 export { isRolloutError, type RolloutErrorData, type RolloutErrorKind } from "../shared/errors.js";
-export type {
-  DryRunReport,
-  MigrationStatus,
-  RunState,
-  StartResult,
-} from "../shared/validators.js";
+export type { DryRunReport, MigrationStatus, RunState, StartResult } from "../shared/validators.js";
 export { DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE } from "../shared/validators.js";
 export type { CustomRange, MigrateOne, MigrationSpec } from "./batch.js";
 export type * from "./types.js";
@@ -99,8 +88,10 @@ export class Rollouts<DataModel extends GenericDataModel> {
     const batchSize = spec.batchSize ?? this.options.defaultBatchSize ?? DEFAULT_BATCH_SIZE;
     // The union of per-table specs, seen as one spec over "some table".
     const batchSpec = spec as BatchSpec<DataModel, TableNamesInDataModel<DataModel>>;
-    const builder = (this.options.internalMutation ??
-      internalMutationGeneric) as MutationBuilder<DataModel, "internal">;
+    const builder = (this.options.internalMutation ?? internalMutationGeneric) as MutationBuilder<
+      DataModel,
+      "internal"
+    >;
     return builder({
       args: vMigrationArgs,
       handler: async (ctx, args): Promise<unknown> => {
@@ -125,7 +116,7 @@ export class Rollouts<DataModel extends GenericDataModel> {
         }
         return await this.start(ctx, name, args);
       },
-    }) as RegisteredMutation<"internal", MigrationArgs, Promise<unknown>>;
+    });
   }
 
   /**
@@ -204,7 +195,11 @@ export class Rollouts<DataModel extends GenericDataModel> {
    * ```
    */
   api(): {
-    status: RegisteredQuery<"internal", { names?: string[]; limit?: number }, Promise<MigrationStatus[]>>;
+    status: RegisteredQuery<
+      "internal",
+      { names?: string[]; limit?: number },
+      Promise<MigrationStatus[]>
+    >;
     cancel: RegisteredMutation<"internal", { name: string }, Promise<MigrationStatus>>;
     cancelAll: RegisteredMutation<"internal", Record<string, never>, Promise<MigrationStatus[]>>;
   } {
@@ -254,8 +249,11 @@ export class Rollouts<DataModel extends GenericDataModel> {
   /** A function handle the component can call, or `UnknownMigration` if no such function exists. */
   private async address(name: string): Promise<MigrationAddress> {
     try {
-      return { name, fnHandle: await createFunctionHandle(makeFunctionReference<"mutation">(name)) };
-    } catch (error) {
+      return {
+        name,
+        fnHandle: await createFunctionHandle(makeFunctionReference<"mutation">(name)),
+      };
+    } catch {
       throw rolloutError(
         "UnknownMigration",
         `There is no function named "${name}". Migration names are "file:export", ` +
@@ -312,4 +310,3 @@ export async function runToCompletion(
 function moduleOf(name: string): string {
   return name.includes(":") ? name.slice(0, name.indexOf(":")) : "migrations";
 }
-

@@ -16,7 +16,7 @@ export const runBatch = internalMutation({
   args: { runId: v.id("runs"), attempt: v.number() },
   returns: v.null(),
   handler: async (ctx, { runId, attempt }) => {
-    const run = await ctx.db.get(runId);
+    const run = await ctx.db.get("runs", runId);
     // Canceled, finished, or superseded by a resume: this batch has nothing to do.
     if (run === null || run.state !== "running" || run.attempt !== attempt) return null;
     await executeBatch(ctx, run, { schedule: true });
@@ -39,12 +39,13 @@ export async function executeBatch(
   try {
     result = await runBatchInApp(ctx, run.fnHandle, run.cursor, run.batchSize);
   } catch (error) {
-    await ctx.db.patch(run._id, {
+    await ctx.db.patch("runs", run._id, {
       state: "failed",
       error: describeError(error),
-      failedDocumentId: isRolloutError(error, "MigrateOneFailed")
-        ? String(error.data.documentId)
-        : undefined,
+      failedDocumentId:
+        isRolloutError(error, "MigrateOneFailed") && typeof error.data.documentId === "string"
+          ? error.data.documentId
+          : undefined,
       endedAt: Date.now(),
       jobId: undefined,
     });
@@ -63,10 +64,10 @@ export async function executeBatch(
           attempt: run.attempt,
         })
       : undefined;
-    await ctx.db.patch(run._id, { ...progress, jobId });
+    await ctx.db.patch("runs", run._id, { ...progress, jobId });
     return;
   }
-  await ctx.db.patch(run._id, {
+  await ctx.db.patch("runs", run._id, {
     ...progress,
     state: "done",
     isDone: true,
@@ -89,7 +90,7 @@ async function startNextInChain(ctx: MutationCtx, run: Doc<"runs">, schedule: bo
     });
   } catch (error) {
     // This run did finish; say on it why the chain stopped rather than undo it.
-    await ctx.db.patch(run._id, {
+    await ctx.db.patch("runs", run._id, {
       error: `Done, but the next migration ${head.name} could not start: ${describeError(error)}`,
     });
   }

@@ -61,11 +61,9 @@ export const dryRun = mutation({
     checkBatchSize(args.batchSize, MAX_BATCH_SIZE);
     const saved = await latestRun(ctx, args.migration.name);
     const resumable = saved !== null && !saved.isDone && args.reset !== true;
-    const cursor =
-      args.cursor !== undefined ? args.cursor : resumable ? saved.cursor : null;
+    const cursor = args.cursor !== undefined ? args.cursor : resumable ? saved.cursor : null;
     const description = await describeMigration(ctx, args.migration, cursor);
-    const batchSize =
-      args.batchSize ?? (resumable ? saved.batchSize : description.batchSize);
+    const batchSize = args.batchSize ?? (resumable ? saved.batchSize : description.batchSize);
     const report = await dryRunBatchInApp(ctx, args.migration.fnHandle, cursor, batchSize);
     return { ...report, name: args.migration.name, cursor, dryRun: true as const };
   },
@@ -83,7 +81,7 @@ export const step = mutation({
     if (run.state === "running" && run.jobId === undefined) {
       await executeBatch(ctx, run, { schedule: false });
     }
-    return toStatus((await ctx.db.get(run._id))!);
+    return toStatus((await ctx.db.get("runs", run._id))!);
   },
 });
 
@@ -99,7 +97,7 @@ export const cancelAll = mutation({
   handler: async (ctx) => {
     const statuses: MigrationStatus[] = [];
     for (const row of await ctx.db.query("migrations").take(MAX_STATUS_LIMIT)) {
-      const run = await ctx.db.get(row.runId);
+      const run = await ctx.db.get("runs", row.runId);
       if (run?.state === "running") statuses.push(toStatus(await cancelRun(ctx, run)));
     }
     return statuses;
@@ -132,7 +130,7 @@ export const getStatus = query({
         .withIndex("by_updatedAt")
         .order("desc")
         .take(limit);
-      for (const row of rows) runs.push(await ctx.db.get(row.runId));
+      for (const row of rows) runs.push(await ctx.db.get("runs", row.runId));
     }
     const statuses: MigrationStatus[] = [];
     for (const run of runs) if (run) statuses.push(toStatus(await withLiveState(ctx, run)));
@@ -157,10 +155,10 @@ async function requireRun(ctx: QueryCtx, name: string): Promise<Doc<"runs">> {
 async function cancelRun(ctx: MutationCtx, run: Doc<"runs">): Promise<Doc<"runs">> {
   if (run.state !== "running") return run;
   if (run.jobId !== undefined) {
-    const job = await ctx.db.system.get(run.jobId);
+    const job = await ctx.db.system.get("_scheduled_functions", run.jobId);
     if (job?.state.kind === "pending") await ctx.scheduler.cancel(run.jobId);
   }
   const patch = { state: "canceled" as const, endedAt: Date.now(), jobId: undefined };
-  await ctx.db.patch(run._id, patch);
+  await ctx.db.patch("runs", run._id, patch);
   return { ...run, ...patch };
 }

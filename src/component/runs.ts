@@ -9,7 +9,7 @@ export async function latestRun(ctx: QueryCtx, name: string): Promise<Doc<"runs"
     .query("migrations")
     .withIndex("by_name", (q) => q.eq("name", name))
     .unique();
-  return row ? await ctx.db.get(row.runId) : null;
+  return row ? await ctx.db.get("runs", row.runId) : null;
 }
 
 /**
@@ -19,7 +19,7 @@ export async function latestRun(ctx: QueryCtx, name: string): Promise<Doc<"runs"
  */
 export async function withLiveState(ctx: QueryCtx, run: Doc<"runs">): Promise<Doc<"runs">> {
   if (run.state !== "running" || run.jobId === undefined) return run;
-  const job = await ctx.db.system.get(run.jobId);
+  const job = await ctx.db.system.get("_scheduled_functions", run.jobId);
   if (job === null) return run;
   if (job.state.kind === "failed") {
     return {

@@ -1,10 +1,6 @@
 /** Starting, resuming and chaining runs. */
 import { checkBatchSize } from "../shared/errors.js";
-import {
-  MAX_BATCH_SIZE,
-  type MigrationAddress,
-  type StartResult,
-} from "../shared/validators.js";
+import { MAX_BATCH_SIZE, type MigrationAddress, type StartResult } from "../shared/validators.js";
 import { internal } from "./_generated/api.js";
 import type { Id } from "./_generated/dataModel.js";
 import type { MutationCtx } from "./_generated/server.js";
@@ -49,7 +45,7 @@ export async function startMigration(
 
   if (live?.state === "running") {
     if (request.next.length > 0 && live.next.length === 0) {
-      await ctx.db.patch(live._id, { next: request.next });
+      await ctx.db.patch("runs", live._id, { next: request.next });
       return { started: false, status: toStatus({ ...live, next: request.next }) };
     }
     return { started: false, status: toStatus(live) };
@@ -61,8 +57,7 @@ export async function startMigration(
   }
 
   const now = Date.now();
-  const batchSize =
-    request.batchSize ?? (fresh ? description.batchSize : live.batchSize);
+  const batchSize = request.batchSize ?? (fresh ? description.batchSize : live.batchSize);
   let runId: Id<"runs">;
   let attempt: number;
   if (fresh) {
@@ -86,7 +81,7 @@ export async function startMigration(
   } else {
     runId = live._id;
     attempt = live.attempt + 1;
-    await ctx.db.patch(runId, {
+    await ctx.db.patch("runs", runId, {
       // The handle may have changed with a deploy; the name is what identifies it.
       fnHandle: request.migration.fnHandle,
       state: "running",
@@ -104,9 +99,9 @@ export async function startMigration(
   await pointAtRun(ctx, request.migration.name, runId, now);
   if (request.schedule) {
     const jobId = await ctx.scheduler.runAfter(0, internal.batch.runBatch, { runId, attempt });
-    await ctx.db.patch(runId, { jobId });
+    await ctx.db.patch("runs", runId, { jobId });
   }
-  const run = await ctx.db.get(runId);
+  const run = await ctx.db.get("runs", runId);
   return { started: true, status: toStatus(run!) };
 }
 
@@ -115,6 +110,6 @@ async function pointAtRun(ctx: MutationCtx, name: string, runId: Id<"runs">, now
     .query("migrations")
     .withIndex("by_name", (q) => q.eq("name", name))
     .unique();
-  if (row) await ctx.db.patch(row._id, { runId, updatedAt: now });
+  if (row) await ctx.db.patch("migrations", row._id, { runId, updatedAt: now });
   else await ctx.db.insert("migrations", { name, runId, updatedAt: now });
 }

@@ -42,7 +42,7 @@ export function isRolloutError(
   if (!(error instanceof ConvexError)) return false;
   const data: unknown = error.data;
   if (typeof data !== "object" || data === null || !("kind" in data)) return false;
-  const errorKind = (data as { kind: unknown }).kind;
+  const errorKind = data.kind;
   if (!(ERROR_KINDS as readonly unknown[]).includes(errorKind)) return false;
   return kind === undefined || errorKind === kind;
 }
@@ -53,7 +53,7 @@ export function describeError(error: unknown): string {
     const data: unknown = error.data;
     if (typeof data === "string") return data;
     if (typeof data === "object" && data !== null && "message" in data) {
-      return String((data as { message: unknown }).message);
+      return String(data.message);
     }
     return JSON.stringify(data);
   }
