@@ -13,6 +13,8 @@ export default tseslint.config(
       "**/_generated",
       ".offline-codegen-*",
       "bench-results",
+      // A fixture app, typechecked against the packed tarball by test/package.test.ts.
+      "test/consumer",
     ],
   },
   js.configs.recommended,

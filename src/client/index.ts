@@ -170,7 +170,7 @@ export class Rollouts<DataModel extends GenericDataModel> {
     ctx: RunQueryCtx,
     { migrations, limit }: { migrations?: (string | MigrationRef)[]; limit?: number } = {},
   ): Promise<MigrationStatus[]> {
-    return await ctx.runQuery(this.component.lib.getStatus, {
+    return await ctx.runQuery(this.component.lib.status, {
       names: migrations?.map((m) => this.nameOf(m)),
       limit,
     });

@@ -104,7 +104,7 @@ export const cancelAll = mutation({
   },
 });
 
-export const getStatus = query({
+export const status = query({
   args: { names: v.optional(v.array(v.string())), limit: v.optional(v.number()) },
   returns: v.array(vMigrationStatus),
   handler: async (ctx, { names, limit = 20 }) => {

@@ -104,34 +104,6 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         },
         Name
       >;
-      getStatus: FunctionReference<
-        "query",
-        "internal",
-        { limit?: number; names?: Array<string> },
-        Array<{
-          attemptStartedAt: number;
-          batchSize: number;
-          batches: number;
-          changed: number;
-          commands: {
-            cancel: string;
-            start: string;
-            startOver: string;
-            watch: string;
-          };
-          cursor: string | null;
-          endedAt?: number;
-          error?: string;
-          failedDocumentId?: string;
-          isDone: boolean;
-          name: string;
-          next: Array<string>;
-          processed: number;
-          startedAt: number;
-          state: "running" | "done" | "failed" | "canceled";
-        }>,
-        Name
-      >;
       start: FunctionReference<
         "mutation",
         "internal",
@@ -169,6 +141,34 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             state: "running" | "done" | "failed" | "canceled";
           };
         },
+        Name
+      >;
+      status: FunctionReference<
+        "query",
+        "internal",
+        { limit?: number; names?: Array<string> },
+        Array<{
+          attemptStartedAt: number;
+          batchSize: number;
+          batches: number;
+          changed: number;
+          commands: {
+            cancel: string;
+            start: string;
+            startOver: string;
+            watch: string;
+          };
+          cursor: string | null;
+          endedAt?: number;
+          error?: string;
+          failedDocumentId?: string;
+          isDone: boolean;
+          name: string;
+          next: Array<string>;
+          processed: number;
+          startedAt: number;
+          state: "running" | "done" | "failed" | "canceled";
+        }>,
         Name
       >;
       step: FunctionReference<
