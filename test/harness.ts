@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 /** The example app with the component, on convex-test, for the tests. */
 import { convexTest } from "convex-test";
 import type { GenericMutationCtx, GenericDataModel } from "convex/server";
