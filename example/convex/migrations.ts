@@ -19,7 +19,7 @@ export const countPostWords = migrations.define({
     post.wordCount === undefined ? { wordCount: countWords(post.body) } : undefined,
 });
 
-/** Only posts with no word count: a custom index range, processed in parallel within a batch. */
+/** Archives empty posts: only the index range with a word count of 0, each batch in parallel. */
 export const archiveEmptyPosts = migrations.define({
   table: "posts",
   customRange: (q) => q.withIndex("by_wordCount", (q) => q.eq("wordCount", 0)),
