@@ -4,8 +4,8 @@ import { convexTest } from "convex-test";
 import type { GenericMutationCtx, GenericDataModel } from "convex/server";
 import { expect, vi } from "vitest";
 import schema from "../example/convex/schema.js";
-import { isRolloutError, type RolloutErrorKind } from "../src/client/index.js";
-import { register } from "../src/test.js";
+import { isRolloutError, type RolloutErrorKind } from "convex-rollouts";
+import { register } from "convex-rollouts/test";
 
 export const modules = {
   ...import.meta.glob("../example/convex/**/*.*s"),

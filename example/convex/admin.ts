@@ -1,20 +1,27 @@
 /** Migrations started and watched from the app's own code rather than the CLI. */
-import { runToCompletion } from "convex-rollouts";
+import {
+  runToCompletion,
+  type MigrationStatus,
+  type RunResult,
+  type StartResult,
+} from "convex-rollouts";
 import { v } from "convex/values";
 import { components, internal } from "./_generated/api";
 import { internalAction, internalMutation, internalQuery } from "./_generated/server";
 import { migrations } from "./migrations";
 
+// Handlers that reference `internal` say their return type: it cannot be inferred
+// through the generated `internal` object, whose type includes this very file.
 export const startPlanBackfill = internalMutation({
   args: {},
-  handler: async (ctx) => {
+  handler: async (ctx): Promise<RunResult> => {
     return await migrations.runOne(ctx, internal.migrations.setDefaultPlan, { batchSize: 50 });
   },
 });
 
 export const backfillPosts = internalMutation({
   args: {},
-  handler: async (ctx) => {
+  handler: async (ctx): Promise<StartResult | null> => {
     return await migrations.runSerially(ctx, [
       internal.migrations.countPostWords,
       internal.migrations.archiveEmptyPosts,
@@ -40,7 +47,7 @@ export const stopPlanBackfill = internalMutation({
 /** In an action (or a test): every batch in turn, without the scheduler. */
 export const countWordsNow = internalAction({
   args: {},
-  handler: async (ctx) => {
+  handler: async (ctx): Promise<MigrationStatus> => {
     return await runToCompletion(ctx, components.rollouts, internal.migrations.countPostWords);
   },
 });
