@@ -24,9 +24,13 @@ export const modules: Record<string, () => Promise<unknown>> = {
   "./component/batch.js": () => import("./component/batch.js"),
   "./component/convex.config.js": () => import("./component/convex.config.js"),
   "./component/lib.js": () => import("./component/lib.js"),
+  "./component/phases.js": () => import("./component/phases.js"),
+  "./component/rolloutStatus.js": () => import("./component/rolloutStatus.js"),
+  "./component/rollouts.js": () => import("./component/rollouts.js"),
   "./component/runs.js": () => import("./component/runs.js"),
   "./component/schema.js": () => import("./component/schema.js"),
   "./component/start.js": () => import("./component/start.js"),
+  "./component/verify.js": () => import("./component/verify.js"),
 };
 
 export function register(

@@ -20,7 +20,7 @@ const bump = ref("bump");
 const ones = (n: number) => Array<number>(n).fill(1);
 
 async function statusOf(t: T, name: string): Promise<MigrationStatus> {
-  const [status] = await t.query(internal.migrations.status, { names: [name] });
+  const [status] = (await t.query(internal.migrations.status, { names: [name] })).migrations;
   if (!status) throw new Error(`no status for ${name}`);
   return status;
 }
@@ -258,10 +258,10 @@ describe("runners", () => {
     });
     // Nothing after the first starts until it is done.
     await runScheduledOnce(t);
-    const early = await t.query(internal.migrations.status, {});
+    const early = (await t.query(internal.migrations.status, {})).migrations;
     expect(early.map((s) => s.name)).toEqual(["migrations:setDefaultPlan"]);
     await drain(t);
-    const statuses = await t.query(internal.migrations.status, {});
+    const statuses = (await t.query(internal.migrations.status, {})).migrations;
     expect(statuses.map((s) => [s.name, s.state])).toEqual(
       expect.arrayContaining([
         ["migrations:setDefaultPlan", "done"],
@@ -281,13 +281,13 @@ describe("runners", () => {
     const second = (await t.mutation(internal.migrations.runAll, {})) as StartResult;
     expect(second.started).toBe(false);
     await drain(t);
-    const statuses = await t.query(internal.migrations.status, {});
+    const statuses = (await t.query(internal.migrations.status, {})).migrations;
     expect(statuses.map((s) => s.processed).sort((a, b) => a - b)).toEqual([13, 90, 121]);
     const batchesBefore = statuses.map((s) => s.batches);
     const third = (await t.mutation(internal.migrations.runAll, {})) as StartResult;
     expect(third.started).toBe(false);
     await drain(t);
-    expect((await t.query(internal.migrations.status, {})).map((s) => s.batches)).toEqual(
+    expect(((await t.query(internal.migrations.status, {})).migrations).map((s) => s.batches)).toEqual(
       batchesBefore,
     );
   });
@@ -303,10 +303,10 @@ describe("runners", () => {
       status: { next: ["migrations:countPostWords", "migrations:archiveEmptyPosts"] },
     });
     await drain(t);
-    expect((await t.query(internal.migrations.status, {})).every((s) => s.state === "done")).toBe(
+    expect(((await t.query(internal.migrations.status, {})).migrations).every((s) => s.state === "done")).toBe(
       true,
     );
-    expect(await t.query(internal.migrations.status, {})).toHaveLength(3);
+    expect((await t.query(internal.migrations.status, {})).migrations).toHaveLength(3);
   });
 
   test("runOne, runSerially, cancel and cancelAll work from server code", async () => {

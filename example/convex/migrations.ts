@@ -3,6 +3,7 @@ import { components, internal } from "./_generated/api";
 import type { DataModel } from "./_generated/dataModel";
 import { internalMutation } from "./_generated/server";
 import { countWords } from "./posts";
+import { joinName, splitName } from "./names";
 
 export const migrations = new Rollouts<DataModel>(components.rollouts, { internalMutation });
 
@@ -28,6 +29,26 @@ export const archiveEmptyPosts = migrations.define({
   migrateOne: (_ctx, post) => (post.archived ? undefined : { archived: true }),
 });
 
+/** Fills firstName and lastName from name, for users written before the split. */
+export const fillNameParts = migrations.define({
+  table: "users",
+  migrateOne: (_ctx, user) => {
+    const parts = splitName(user.name);
+    const current = user.firstName === parts.firstName && user.lastName === parts.lastName;
+    return current ? undefined : parts;
+  },
+});
+
+/**
+ * The staged split of `name` into firstName and lastName. users.ts writes the
+ * new fields from dualWrite on and reads them from readNew on.
+ */
+export const nameSplit = migrations.rollout("users.splitName", {
+  backfill: internal.migrations.fillNameParts,
+  table: "users",
+  verify: (user) => user.firstName !== undefined && joinName(user) === user.name,
+});
+
 // npx convex run migrations:run '{fn: "migrations:setDefaultPlan"}'
 export const run = migrations.runner();
 
@@ -39,4 +60,5 @@ export const runAll = migrations.runner([
 ]);
 
 // npx convex run migrations:status --watch
-export const { status, cancel, cancelAll } = migrations.api();
+// npx convex run migrations:advance '{rollout: "users.splitName", to: "dualWrite"}'
+export const { status, cancel, cancelAll, advance, rollback, verify } = migrations.api();

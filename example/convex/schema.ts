@@ -7,6 +7,9 @@ export default defineSchema({
     email: v.string(),
     // Added after launch: older users have no plan until the setDefaultPlan migration runs.
     plan: v.optional(v.union(v.literal("free"), v.literal("pro"))),
+    // The users.splitName rollout: `name` split in two. Optional until the rollout completes.
+    firstName: v.optional(v.string()),
+    lastName: v.optional(v.string()),
   }).index("by_email", ["email"]),
   posts: defineTable({
     authorId: v.id("users"),

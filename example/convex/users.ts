@@ -1,10 +1,33 @@
 import { v } from "convex/values";
-import { internalMutation, internalQuery } from "./_generated/server";
+import type { Doc } from "./_generated/dataModel";
+import { internalMutation, internalQuery, type QueryCtx } from "./_generated/server";
+import { nameSplit } from "./migrations";
+import { joinName, splitName } from "./names";
+
+/** From dualWrite on, every write of a name writes its parts too (the phase is read in this transaction). */
+async function nameFields(ctx: QueryCtx, name: string) {
+  return (await nameSplit.writesNew(ctx)) ? { name, ...splitName(name) } : { name };
+}
+
+/** From readNew on, names are read from the parts; before, from `name`. */
+async function displayName(ctx: QueryCtx, user: Doc<"users">): Promise<string> {
+  return (await nameSplit.readsNew(ctx)) ? joinName(user) : user.name;
+}
 
 export const create = internalMutation({
   args: { name: v.string(), email: v.string() },
   returns: v.id("users"),
-  handler: async (ctx, args) => await ctx.db.insert("users", { ...args, plan: "free" }),
+  handler: async (ctx, { name, email }) =>
+    await ctx.db.insert("users", { ...(await nameFields(ctx, name)), email, plan: "free" }),
+});
+
+export const rename = internalMutation({
+  args: { userId: v.id("users"), name: v.string() },
+  returns: v.null(),
+  handler: async (ctx, { userId, name }) => {
+    await ctx.db.patch("users", userId, await nameFields(ctx, name));
+    return null;
+  },
 });
 
 export const upgrade = internalMutation({
@@ -13,6 +36,16 @@ export const upgrade = internalMutation({
   handler: async (ctx, { userId }) => {
     await ctx.db.patch("users", userId, { plan: "pro" });
     return null;
+  },
+});
+
+/** Display names of the first `limit` users, in creation order. */
+export const directory = internalQuery({
+  args: { limit: v.number() },
+  returns: v.array(v.string()),
+  handler: async (ctx, { limit }) => {
+    const users = await ctx.db.query("users").take(limit);
+    return await Promise.all(users.map((user) => displayName(ctx, user)));
   },
 });
 

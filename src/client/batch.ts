@@ -16,7 +16,12 @@ import type {
 import { ConvexError, convexToJson, type GenericId, type Value } from "convex/values";
 import { describeError, isRolloutError, rolloutError } from "../shared/errors.js";
 import { DRY_RUN_REPORT_KEY } from "../shared/protocol.js";
-import type { BatchResult, Sample } from "../shared/validators.js";
+import {
+  MAX_MISMATCH_IDS,
+  type BatchResult,
+  type Sample,
+  type VerifyBatchResult,
+} from "../shared/validators.js";
 import { decodeCursor, encodeCursor } from "./paging.js";
 
 /** How many before/after samples and errors a dry run reports. */
@@ -63,7 +68,7 @@ export type MigrationSpec<DataModel extends GenericDataModel> = {
   };
 }[TableNamesInDataModel<DataModel>];
 
-type AnyDoc = { _id: GenericId<string> } & Record<string, unknown>;
+export type AnyDoc = { _id: GenericId<string> } & Record<string, unknown>;
 
 /** Reads one page. The cursor was checked for this table when the run started. */
 export async function readPage<
@@ -71,7 +76,7 @@ export async function readPage<
   T extends TableNamesInDataModel<DataModel>,
 >(
   ctx: GenericMutationCtx<DataModel>,
-  spec: BatchSpec<DataModel, T>,
+  spec: Pick<BatchSpec<DataModel, T>, "table" | "customRange">,
   cursor: string | null,
   batchSize: number,
 ) {
@@ -214,4 +219,36 @@ export async function dryRunBatch<
 
 function sameValue(a: unknown, b: unknown): boolean {
   return JSON.stringify(convexToJson(a as Value)) === JSON.stringify(convexToJson(b as Value));
+}
+
+/**
+ * One batch of a verify pass: the rollout's check on a page of the whole
+ * table (not the backfill's custom range). It writes nothing. A check that
+ * throws fails the pass rather than counting as a pass or a mismatch.
+ */
+export async function verifyBatch<
+  DataModel extends GenericDataModel,
+  T extends TableNamesInDataModel<DataModel>,
+>(
+  ctx: GenericMutationCtx<DataModel>,
+  table: T,
+  verify: (doc: AnyDoc, ctx: GenericMutationCtx<DataModel>) => boolean | Promise<boolean>,
+  cursor: string | null,
+  batchSize: number,
+): Promise<VerifyBatchResult> {
+  const page = await readPage(ctx, { table }, cursor, batchSize);
+  const mismatchIds: string[] = [];
+  let mismatches = 0;
+  for (const doc of page.docs) {
+    if (await verify(doc, ctx)) continue;
+    mismatches++;
+    if (mismatchIds.length < MAX_MISMATCH_IDS) mismatchIds.push(doc._id);
+  }
+  return {
+    continueCursor: page.continueCursor,
+    isDone: page.isDone,
+    checked: page.docs.length,
+    mismatchIds,
+    mismatches,
+  };
 }

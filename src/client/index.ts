@@ -6,12 +6,11 @@ import {
   createFunctionHandle,
   getFunctionName,
   internalMutationGeneric,
-  internalQueryGeneric,
   makeFunctionReference,
   type GenericDataModel,
+  type GenericMutationCtx,
   type MutationBuilder,
   type RegisteredMutation,
-  type RegisteredQuery,
   type TableNamesInDataModel,
 } from "convex/server";
 import { v } from "convex/values";
@@ -26,9 +25,13 @@ import {
   type DryRunReport,
   type MigrationAddress,
   type MigrationStatus,
+  type RolloutStatus,
   type StartResult,
+  type Status,
 } from "../shared/validators.js";
-import { checkCursor, dryRunBatch, runBatch, type BatchSpec, type MigrationSpec } from "./batch.js";
+import { checkCursor, dryRunBatch, runBatch, verifyBatch, type AnyDoc, type BatchSpec, type MigrationSpec } from "./batch.js";
+import { cliVerbs } from "./cli.js";
+import { Rollout, type AnyRolloutSpec, type RolloutSpec } from "./rollout.js";
 import type {
   MigrationArgs,
   MigrationRef,
@@ -39,7 +42,21 @@ import type {
 } from "./types.js";
 
 export { isRolloutError, type RolloutErrorData, type RolloutErrorKind } from "../shared/errors.js";
-export type { DryRunReport, MigrationStatus, RunState, StartResult } from "../shared/validators.js";
+export type {
+  DryRunReport,
+  Gate,
+  MigrationStatus,
+  Phase,
+  RolloutStatus,
+  RunState,
+  StartResult,
+  Status,
+  Transition,
+  VerifyStatus,
+} from "../shared/validators.js";
+export { PHASES } from "../shared/validators.js";
+export { Rollout, type AnyRolloutSpec, type RolloutSpec, type VerifyDoc } from "./rollout.js";
+export type { CliVerbs } from "./cli.js";
 export { DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE } from "../shared/validators.js";
 export type { CustomRange, MigrateOne, MigrationSpec } from "./batch.js";
 export type * from "./types.js";
@@ -61,6 +78,12 @@ export type RunOptions = Pick<MigrationArgs, "cursor" | "batchSize" | "dryRun" |
 export type RunResult = StartResult | DryRunReport;
 
 export class Rollouts<DataModel extends GenericDataModel> {
+  /** Rollouts declared on this instance, by name. */
+  private readonly rollouts = new Map<
+    string,
+    { rollout: Rollout; spec: RolloutSpec<DataModel, unknown> }
+  >();
+
   constructor(
     public component: ComponentApi,
     public options: RolloutsOptions<DataModel> = {},
@@ -83,7 +106,7 @@ export class Rollouts<DataModel extends GenericDataModel> {
    */
   define(
     spec: MigrationSpec<DataModel>,
-  ): RegisteredMutation<"internal", MigrationArgs, Promise<unknown>> {
+  ): RegisteredMutation<"internal", MigrationArgs, Promise<RunResult>> {
     checkBatchSize(spec.batchSize, MAX_BATCH_SIZE);
     const batchSize = spec.batchSize ?? this.options.defaultBatchSize ?? DEFAULT_BATCH_SIZE;
     // The union of per-table specs, seen as one spec over "some table".
@@ -94,15 +117,29 @@ export class Rollouts<DataModel extends GenericDataModel> {
     >;
     return builder({
       args: vMigrationArgs,
-      handler: async (ctx, args): Promise<unknown> => {
+      handler: async (ctx, args): Promise<RunResult> => {
         const { step } = args;
         if (step?.kind === "describe") {
           await checkCursor(ctx, batchSpec, step.cursor);
-          return { protocol: PROTOCOL_VERSION, table: spec.table, batchSize } satisfies Description;
+          const description: Description = { protocol: PROTOCOL_VERSION, table: spec.table, batchSize };
+          return description as unknown as RunResult; // step answers are for the component only
         }
         if (step?.kind === "batch") {
           const run = step.dryRun ? dryRunBatch : runBatch;
-          return await run(ctx, batchSpec, step.cursor, step.batchSize);
+          return (await run(ctx, batchSpec, step.cursor, step.batchSize)) as unknown as RunResult;
+        }
+        if (step?.kind === "verify") {
+          const check = this.declaredRollout(step.rollout).spec.verify;
+          if (check === undefined) {
+            throw rolloutError("InvalidArgument", `${step.rollout} has no verify function.`);
+          }
+          // The rollout's check was typed for its table's documents; these are that table's.
+          const typedCheck = check as unknown as (
+            doc: AnyDoc,
+            ctx: GenericMutationCtx<DataModel>,
+          ) => boolean | Promise<boolean>;
+          const result = await verifyBatch(ctx, spec.table, typedCheck, step.cursor, step.batchSize);
+          return result as unknown as RunResult;
         }
         // Called by a person (CLI, dashboard) or a runner: start, resume or dry-run.
         const { name } = await ctx.meta.getFunctionMetadata();
@@ -170,9 +207,28 @@ export class Rollouts<DataModel extends GenericDataModel> {
     ctx: RunQueryCtx,
     { migrations, limit }: { migrations?: (string | MigrationRef)[]; limit?: number } = {},
   ): Promise<MigrationStatus[]> {
+    const names = migrations?.map((m) => this.nameOf(m));
+    return (await ctx.runQuery(this.component.lib.status, { names, limit })).migrations;
+  }
+
+  /**
+   * Everything status shows: the most recent migrations and every rollout,
+   * including those declared here that nobody has moved yet (in `schema`).
+   */
+  async status(
+    ctx: RunQueryCtx,
+    { names, limit }: { names?: string[]; limit?: number } = {},
+  ): Promise<Status> {
+    const declared = await Promise.all(
+      [...this.rollouts.values()].map(async ({ rollout, spec }) => ({
+        ...(await this.declaration(rollout.name, spec)),
+        cliModule: this.verbsModule(getFunctionName(spec.backfill)),
+      })),
+    );
     return await ctx.runQuery(this.component.lib.status, {
-      names: migrations?.map((m) => this.nameOf(m)),
+      names: names?.map((n) => this.qualify(n)),
       limit,
+      declared,
     });
   }
 
@@ -187,37 +243,111 @@ export class Rollouts<DataModel extends GenericDataModel> {
   }
 
   /**
+   * Declares a staged rollout: a named change of shape with its backfill
+   * migration and an optional verify check. Declaring writes nothing; the
+   * rollout is in `schema` until advanced.
+   *
+   * ```ts
+   * export const splitName = migrations.rollout("users.splitName", {
+   *   backfill: internal.migrations.fillNameParts,
+   *   verify: (user) => user.firstName !== undefined,
+   * });
+   * // in a mutation: if (await splitName.writesNew(ctx)) { ... }
+   * ```
+   * Declare rollouts in the file that exports `migrations.api()` and their
+   * backfill: the CLI verbs and the verify pass find them there.
+   */
+  rollout(name: string, spec: AnyRolloutSpec<DataModel>): Rollout {
+    if (this.rollouts.has(name)) {
+      throw rolloutError("InvalidArgument", `The rollout ${name} is declared twice.`, { name });
+    }
+    const rollout = new Rollout(name, this.component);
+    this.rollouts.set(name, { rollout, spec: spec as RolloutSpec<DataModel, unknown> });
+    return rollout;
+  }
+
+  /**
+   * Moves a rollout one phase forward, if its gate is open. Entering `backfill`
+   * starts its backfill from the beginning. Advancing to the phase it is in
+   * changes nothing. Needs `runMutation`.
+   */
+  async advance(
+    ctx: RunMutationCtx,
+    rollout: string | Rollout,
+    to: string,
+    who: { by?: string; reason?: string } = {},
+  ): Promise<RolloutStatus> {
+    const { spec, rollout: declared } = this.declaredRollout(nameOfRollout(rollout));
+    return await ctx.runMutation(this.component.rollouts.advance, {
+      rollout: await this.declaration(declared.name, spec),
+      to,
+      cliModule: this.verbsModule(getFunctionName(spec.backfill)),
+      ...who,
+    });
+  }
+
+  /** Moves a rollout one phase back; never from `complete`. Cancels a running backfill. */
+  async rollback(
+    ctx: RunMutationCtx,
+    rollout: string | Rollout,
+    who: { by?: string; reason?: string } = {},
+  ): Promise<RolloutStatus> {
+    const name = nameOfRollout(rollout);
+    this.declaredRollout(name);
+    return await ctx.runMutation(this.component.rollouts.rollback, { name, ...who });
+  }
+
+  /** Starts a verify pass of a rollout over the whole table (one already running is kept). */
+  async verify(ctx: RunMutationCtx, rollout: string | Rollout): Promise<RolloutStatus> {
+    const { spec, rollout: declared } = this.declaredRollout(nameOfRollout(rollout));
+    return await ctx.runMutation(this.component.rollouts.verify, {
+      rollout: await this.declaration(declared.name, spec),
+      cliModule: this.verbsModule(getFunctionName(spec.backfill)),
+    });
+  }
+
+  /**
    * The internal functions the CLI calls:
    * ```ts
-   * export const { status, cancel, cancelAll } = migrations.api();
+   * export const { status, cancel, cancelAll, advance, rollback, verify } = migrations.api();
    * // npx convex run migrations:status --watch
-   * // npx convex run migrations:cancel '{name: "migrations:setDefault"}'
+   * // npx convex run migrations:advance '{rollout: "users.splitName", to: "dualWrite"}'
    * ```
    */
-  api(): {
-    status: RegisteredQuery<
-      "internal",
-      { names?: string[]; limit?: number },
-      Promise<MigrationStatus[]>
-    >;
-    cancel: RegisteredMutation<"internal", { name: string }, Promise<MigrationStatus>>;
-    cancelAll: RegisteredMutation<"internal", Record<string, never>, Promise<MigrationStatus[]>>;
+  api() {
+    return cliVerbs(this);
+  }
+
+  /** A rollout declared on this instance, or `UnknownRollout`. */
+  private declaredRollout(name: string): {
+    rollout: Rollout;
+    spec: RolloutSpec<DataModel, unknown>;
   } {
+    const found = this.rollouts.get(name);
+    if (found === undefined) {
+      const known = [...this.rollouts.keys()];
+      throw rolloutError(
+        "UnknownRollout",
+        `No rollout named "${name}" is declared here. ` +
+          (known.length > 0
+            ? `Declared: ${known.join(", ")}.`
+            : `Declare it with migrations.rollout() in the file that exports migrations.api().`),
+        { name },
+      );
+    }
+    return found;
+  }
+
+  private async declaration(name: string, spec: RolloutSpec<DataModel, unknown>) {
     return {
-      status: internalQueryGeneric({
-        args: { names: v.optional(v.array(v.string())), limit: v.optional(v.number()) },
-        handler: async (ctx, { names, limit }) =>
-          await this.getStatus(ctx, { migrations: names, limit }),
-      }),
-      cancel: internalMutationGeneric({
-        args: { name: v.string() },
-        handler: async (ctx, { name }) => await this.cancel(ctx, name),
-      }),
-      cancelAll: internalMutationGeneric({
-        args: {},
-        handler: async (ctx) => await this.cancelAll(ctx),
-      }),
+      name,
+      backfill: await this.address(getFunctionName(spec.backfill)),
+      hasVerify: spec.verify !== undefined,
     };
+  }
+
+  private verbsModule(migrationName: string): string {
+    return this.options.cliModule ?? moduleOf(migrationName);
   }
 
   private async start(
@@ -242,7 +372,7 @@ export class Rollouts<DataModel extends GenericDataModel> {
       batchSize: args.batchSize,
       reset: args.reset,
       next,
-      cliModule: this.options.cliModule ?? moduleOf(name),
+      cliModule: this.verbsModule(name),
     });
   }
 
@@ -305,6 +435,10 @@ export async function runToCompletion(
     current = stepped;
   }
   return current;
+}
+
+function nameOfRollout(rollout: string | Rollout): string {
+  return typeof rollout === "string" ? rollout : rollout.name;
 }
 
 function moduleOf(name: string): string {

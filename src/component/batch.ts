@@ -11,6 +11,7 @@ import type { Doc } from "./_generated/dataModel.js";
 import { internalMutation, type MutationCtx } from "./_generated/server.js";
 import { runBatchInApp } from "./appCalls.js";
 import { startMigration } from "./start.js";
+import { startVerifyPass } from "./verify.js";
 
 export const runBatch = internalMutation({
   args: { runId: v.id("runs"), attempt: v.number() },
@@ -75,6 +76,28 @@ export async function executeBatch(
     jobId: undefined,
   });
   await startNextInChain(ctx, run, schedule);
+  if (run.rollout !== undefined) await verifyAfterBackfill(ctx, run);
+}
+
+/**
+ * When a rollout's backfill finishes, its verify pass starts on its own, so
+ * the gate to readNew opens without another command.
+ */
+async function verifyAfterBackfill(ctx: MutationCtx, run: Doc<"runs">) {
+  const rollout = await ctx.db
+    .query("rollouts")
+    .withIndex("by_name", (q) => q.eq("name", run.rollout!))
+    .unique();
+  if (rollout?.phase !== "backfill" || rollout.backfillRunId !== run._id) return;
+  if (!rollout.hasVerify) return;
+  try {
+    await startVerifyPass(ctx, rollout);
+  } catch (error) {
+    // The backfill did finish; keep it, and say why verify did not start.
+    await ctx.db.patch("runs", run._id, {
+      error: `Done, but the verify pass of ${rollout.name} could not start: ${describeError(error)}`,
+    });
+  }
 }
 
 /** A run that finished starts the next migration of its chain (a `runAll`). */

@@ -11,19 +11,28 @@ import {
   vMigrationAddress,
   vMigrationStatus,
   vStartResult,
+  vStatus,
   type MigrationStatus,
+  type RolloutStatus,
 } from "../shared/validators.js";
 import type { Doc } from "./_generated/dataModel.js";
-import { mutation, query, type MutationCtx, type QueryCtx } from "./_generated/server.js";
+import { mutation, query, type QueryCtx } from "./_generated/server.js";
 import { describeMigration, dryRunBatchInApp } from "./appCalls.js";
 import { executeBatch } from "./batch.js";
-import { latestRun, toStatus, withLiveState } from "./runs.js";
+import { getRollout, rolloutStatus, storedRolloutStatus } from "./rolloutStatus.js";
+import { cancelRun, latestRun, toStatus, withLiveState } from "./runs.js";
 import { startMigration } from "./start.js";
 
 /** Status lists at most this many migrations, so it stays cheap however much ran. */
 export const MAX_STATUS_LIMIT = 100;
 
 const vCursorArg = v.optional(v.union(v.string(), v.null()));
+const vDeclaredRollout = v.object({
+  name: v.string(),
+  backfill: vMigrationAddress,
+  hasVerify: v.boolean(),
+  cliModule: v.string(),
+});
 
 export const start = mutation({
   args: {
@@ -105,22 +114,17 @@ export const cancelAll = mutation({
 });
 
 export const status = query({
-  args: { names: v.optional(v.array(v.string())), limit: v.optional(v.number()) },
-  returns: v.array(vMigrationStatus),
-  handler: async (ctx, { names, limit = 20 }) => {
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_STATUS_LIMIT) {
-      throw rolloutError(
-        "InvalidArgument",
-        `limit must be a whole number from 1 to ${MAX_STATUS_LIMIT}; got ${limit}.`,
-        { limit: Number.isFinite(limit) ? limit : String(limit) },
-      );
-    }
-    if (names !== undefined && names.length > MAX_STATUS_LIMIT) {
-      throw rolloutError(
-        "InvalidArgument",
-        `Ask for at most ${MAX_STATUS_LIMIT} names at once; got ${names.length}.`,
-      );
-    }
+  args: {
+    names: v.optional(v.array(v.string())),
+    limit: v.optional(v.number()),
+    /** Rollouts the app declares, so those nobody has moved yet show, in `schema`. */
+    declared: v.optional(v.array(vDeclaredRollout)),
+  },
+  returns: vStatus,
+  handler: async (ctx, { names, limit = 20, declared = [] }) => {
+    checkLimit("limit", limit);
+    checkLimit("names", names?.length ?? 0);
+    checkLimit("declared rollouts", declared.length);
     const runs: (Doc<"runs"> | null)[] = [];
     if (names !== undefined) {
       for (const name of names) runs.push(await latestRun(ctx, name));
@@ -132,11 +136,39 @@ export const status = query({
         .take(limit);
       for (const row of rows) runs.push(await ctx.db.get("runs", row.runId));
     }
-    const statuses: MigrationStatus[] = [];
-    for (const run of runs) if (run) statuses.push(toStatus(await withLiveState(ctx, run)));
-    return statuses;
+    const migrations: MigrationStatus[] = [];
+    for (const run of runs) if (run) migrations.push(toStatus(await withLiveState(ctx, run)));
+
+    const rollouts: RolloutStatus[] = [];
+    const shown = new Set<string>();
+    for (const rollout of await ctx.db
+      .query("rollouts")
+      .withIndex("by_updatedAt")
+      .order("desc")
+      .take(limit)) {
+      shown.add(rollout.name);
+      rollouts.push(await storedRolloutStatus(ctx, rollout));
+    }
+    for (const d of declared) {
+      if (shown.has(d.name)) continue;
+      // Declared rollouts beyond `limit` may be stored without being listed above.
+      rollouts.push(await rolloutStatus(ctx, await getRollout(ctx, d.name), d));
+    }
+    return { migrations, rollouts };
   },
 });
+
+function checkLimit(what: string, value: number) {
+  const minimum = what === "limit" ? 1 : 0;
+  if (!Number.isInteger(value) || value < minimum || value > MAX_STATUS_LIMIT) {
+    throw rolloutError(
+      "InvalidArgument",
+      `${what} must be a whole number from ${minimum} to ${MAX_STATUS_LIMIT}; got ${value}. ` +
+        `Status lists the most recent ones: ask for fewer, or by name.`,
+      { [what]: Number.isFinite(value) ? value : String(value) },
+    );
+  }
+}
 
 async function requireRun(ctx: QueryCtx, name: string): Promise<Doc<"runs">> {
   const run = await latestRun(ctx, name);
@@ -149,16 +181,4 @@ async function requireRun(ctx: QueryCtx, name: string): Promise<Doc<"runs">> {
     );
   }
   return await withLiveState(ctx, run);
-}
-
-/** Stops a running run after the batch in flight. Idempotent on a run that is not running. */
-async function cancelRun(ctx: MutationCtx, run: Doc<"runs">): Promise<Doc<"runs">> {
-  if (run.state !== "running") return run;
-  if (run.jobId !== undefined) {
-    const job = await ctx.db.system.get("_scheduled_functions", run.jobId);
-    if (job?.state.kind === "pending") await ctx.scheduler.cancel(run.jobId);
-  }
-  const patch = { state: "canceled" as const, endedAt: Date.now(), jobId: undefined };
-  await ctx.db.patch("runs", run._id, patch);
-  return { ...run, ...patch };
 }

@@ -1,6 +1,6 @@
 /** Reading runs and turning them into the status the app and the CLI see. */
 import type { Doc } from "./_generated/dataModel.js";
-import type { QueryCtx } from "./_generated/server.js";
+import type { MutationCtx, QueryCtx } from "./_generated/server.js";
 import type { Commands, MigrationStatus } from "../shared/validators.js";
 
 /** The latest run of a migration, or null if it never ran. Two indexed reads. */
@@ -63,4 +63,16 @@ export function toStatus(run: Doc<"runs">): MigrationStatus {
     next: run.next.map((migration) => migration.name),
     commands: commandsFor(run),
   };
+}
+
+/** Stops a running run after the batch in flight. Idempotent on a run that is not running. */
+export async function cancelRun(ctx: MutationCtx, run: Doc<"runs">): Promise<Doc<"runs">> {
+  if (run.state !== "running") return run;
+  if (run.jobId !== undefined) {
+    const job = await ctx.db.system.get("_scheduled_functions", run.jobId);
+    if (job?.state.kind === "pending") await ctx.scheduler.cancel(run.jobId);
+  }
+  const patch = { state: "canceled" as const, endedAt: Date.now(), jobId: undefined };
+  await ctx.db.patch("runs", run._id, patch);
+  return { ...run, ...patch };
 }

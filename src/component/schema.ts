@@ -1,6 +1,21 @@
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
-import { vMigrationAddress, vRunState } from "../shared/validators.js";
+import {
+  vMigrationAddress,
+  vPhase,
+  vRunState,
+  vTransition,
+  vVerifyStatus,
+} from "../shared/validators.js";
+
+/** A verify pass as stored: its status, plus what its scheduled batches need. */
+export const vVerifyJob = v.object({
+  ...vVerifyStatus.fields,
+  batchSize: v.number(),
+  /** Counts verify passes; a batch of an older pass stops instead of running beside a new one. */
+  attempt: v.number(),
+  jobId: v.optional(v.id("_scheduled_functions")),
+});
 
 export default defineSchema({
   /** One row per migration name: which run is its latest. Written only when a run starts. */
@@ -44,5 +59,31 @@ export default defineSchema({
     attempt: v.number(),
     /** The scheduled batch, while one is pending. */
     jobId: v.optional(v.id("_scheduled_functions")),
+    /** The rollout whose backfill this run is, when a rollout started it. */
+    rollout: v.optional(v.string()),
   }).index("by_name", ["name"]),
+
+  /**
+   * One row per rollout that has been moved or verified. A rollout the app
+   * declares but nobody has advanced has no row: it is in `schema`.
+   */
+  rollouts: defineTable({
+    name: v.string(),
+    phase: vPhase,
+    /** The backfill migration, as the app last described it. */
+    backfill: vMigrationAddress,
+    hasVerify: v.boolean(),
+    /** The run started when the rollout entered `backfill`. */
+    backfillRunId: v.optional(v.id("runs")),
+    verify: v.optional(vVerifyJob),
+    cliModule: v.string(),
+    updatedAt: v.number(),
+  })
+    .index("by_name", ["name"])
+    .index("by_updatedAt", ["updatedAt"]),
+
+  /** Every phase change of every rollout. */
+  transitions: defineTable({ rollout: v.string(), ...vTransition.fields }).index("by_rollout", [
+    "rollout",
+  ]),
 });

@@ -19,6 +19,8 @@ export type StartRequest = {
   cliModule: string;
   /** False when the caller drives the batches itself (`runToCompletion`). */
   schedule: boolean;
+  /** The rollout whose backfill this is, when a rollout starts it. */
+  rollout?: string;
 };
 
 /**
@@ -77,6 +79,7 @@ export async function startMigration(
       next: request.next,
       cliModule: request.cliModule,
       attempt,
+      rollout: request.rollout,
     });
   } else {
     runId = live._id;

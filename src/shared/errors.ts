@@ -11,6 +11,9 @@ export const ERROR_KINDS = [
   "InvalidCursor",
   "InvalidArgument",
   "MigrateOneFailed",
+  "UnknownRollout",
+  "ImpossiblePhaseMove",
+  "PhaseGateClosed",
 ] as const;
 export type RolloutErrorKind = (typeof ERROR_KINDS)[number];
 

@@ -37,6 +37,13 @@ export const vStep = v.union(
     batchSize: v.number(),
     dryRun: v.boolean(),
   }),
+  // Check one page of the whole table with a rollout's verify function; writes nothing.
+  v.object({
+    kind: v.literal("verify"),
+    rollout: v.string(),
+    cursor: v.union(v.string(), v.null()),
+    batchSize: v.number(),
+  }),
 );
 export type Step = Infer<typeof vStep>;
 
@@ -131,3 +138,82 @@ export type StartResult = Infer<typeof vStartResult>;
 export const MAX_BATCH_SIZE = 16_000;
 /** Batch size when neither the call nor `define()` nor the client gives one. */
 export const DEFAULT_BATCH_SIZE = 100;
+
+/** The phases of a staged rollout, in order. */
+export const PHASES = ["schema", "dualWrite", "backfill", "readNew", "complete"] as const;
+export const vPhase = v.union(
+  v.literal("schema"),
+  v.literal("dualWrite"),
+  v.literal("backfill"),
+  v.literal("readNew"),
+  v.literal("complete"),
+);
+export type Phase = Infer<typeof vPhase>;
+
+/** A verify pass: a batched check of every document of the backfill's table. */
+export const vVerifyStatus = v.object({
+  state: vRunState,
+  checked: v.number(),
+  mismatches: v.number(),
+  /** The first mismatching document ids, at most `MAX_MISMATCH_IDS`. */
+  firstMismatchIds: v.array(v.string()),
+  cursor: v.union(v.string(), v.null()),
+  batches: v.number(),
+  startedAt: v.number(),
+  endedAt: v.optional(v.number()),
+  error: v.optional(v.string()),
+});
+export type VerifyStatus = Infer<typeof vVerifyStatus>;
+
+/** What a verify batch in the app answers. */
+export const vVerifyBatchResult = v.object({
+  continueCursor: v.string(),
+  isDone: v.boolean(),
+  checked: v.number(),
+  mismatchIds: v.array(v.string()),
+  mismatches: v.number(),
+});
+export type VerifyBatchResult = Infer<typeof vVerifyBatchResult>;
+
+export const vTransition = v.object({
+  from: vPhase,
+  to: vPhase,
+  at: v.number(),
+  by: v.optional(v.string()),
+  reason: v.optional(v.string()),
+});
+export type Transition = Infer<typeof vTransition>;
+
+/** What the next phase needs, and whether it has it. */
+export const vGate = v.object({
+  to: vPhase,
+  open: v.boolean(),
+  /** What is missing, or what entering it will do when the gate is open. */
+  detail: v.string(),
+  command: v.string(),
+});
+export type Gate = Infer<typeof vGate>;
+
+export const vRolloutStatus = v.object({
+  name: v.string(),
+  phase: vPhase,
+  /** The gate of the next phase; null once complete. */
+  next: v.union(vGate, v.null()),
+  backfill: v.object({ name: v.string(), run: v.union(vMigrationStatus, v.null()) }),
+  hasVerify: v.boolean(),
+  verify: v.union(vVerifyStatus, v.null()),
+  /** The latest transitions, newest first. */
+  transitions: v.array(vTransition),
+  updatedAt: v.number(),
+});
+export type RolloutStatus = Infer<typeof vRolloutStatus>;
+
+/** Everything status shows: migrations and rollouts. */
+export const vStatus = v.object({
+  migrations: v.array(vMigrationStatus),
+  rollouts: v.array(vRolloutStatus),
+});
+export type Status = Infer<typeof vStatus>;
+
+/** How many mismatching ids a verify pass keeps. */
+export const MAX_MISMATCH_IDS = 10;

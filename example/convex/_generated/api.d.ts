@@ -10,6 +10,7 @@
 
 import type * as admin from "../admin.js";
 import type * as migrations from "../migrations.js";
+import type * as names from "../names.js";
 import type * as posts from "../posts.js";
 import type * as users from "../users.js";
 
@@ -22,6 +23,7 @@ import type {
 declare const fullApi: ApiFromModules<{
   admin: typeof admin;
   migrations: typeof migrations;
+  names: typeof names;
   posts: typeof posts;
   users: typeof users;
 }>;

@@ -11,8 +11,12 @@
 import type * as appCalls from "../appCalls.js";
 import type * as batch from "../batch.js";
 import type * as lib from "../lib.js";
+import type * as phases from "../phases.js";
+import type * as rolloutStatus from "../rolloutStatus.js";
+import type * as rollouts from "../rollouts.js";
 import type * as runs from "../runs.js";
 import type * as start from "../start.js";
+import type * as verify from "../verify.js";
 
 import type {
   ApiFromModules,
@@ -25,8 +29,12 @@ const fullApi: ApiFromModules<{
   appCalls: typeof appCalls;
   batch: typeof batch;
   lib: typeof lib;
+  phases: typeof phases;
+  rolloutStatus: typeof rolloutStatus;
+  rollouts: typeof rollouts;
   runs: typeof runs;
   start: typeof start;
+  verify: typeof verify;
 }> = anyApi as any;
 
 /**

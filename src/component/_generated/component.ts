@@ -146,29 +146,96 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
       status: FunctionReference<
         "query",
         "internal",
-        { limit?: number; names?: Array<string> },
-        Array<{
-          attemptStartedAt: number;
-          batchSize: number;
-          batches: number;
-          changed: number;
-          commands: {
-            cancel: string;
-            start: string;
-            startOver: string;
-            watch: string;
-          };
-          cursor: string | null;
-          endedAt?: number;
-          error?: string;
-          failedDocumentId?: string;
-          isDone: boolean;
-          name: string;
-          next: Array<string>;
-          processed: number;
-          startedAt: number;
-          state: "running" | "done" | "failed" | "canceled";
-        }>,
+        {
+          declared?: Array<{
+            backfill: { fnHandle: string; name: string };
+            cliModule: string;
+            hasVerify: boolean;
+            name: string;
+          }>;
+          limit?: number;
+          names?: Array<string>;
+        },
+        {
+          migrations: Array<{
+            attemptStartedAt: number;
+            batchSize: number;
+            batches: number;
+            changed: number;
+            commands: {
+              cancel: string;
+              start: string;
+              startOver: string;
+              watch: string;
+            };
+            cursor: string | null;
+            endedAt?: number;
+            error?: string;
+            failedDocumentId?: string;
+            isDone: boolean;
+            name: string;
+            next: Array<string>;
+            processed: number;
+            startedAt: number;
+            state: "running" | "done" | "failed" | "canceled";
+          }>;
+          rollouts: Array<{
+            backfill: {
+              name: string;
+              run: {
+                attemptStartedAt: number;
+                batchSize: number;
+                batches: number;
+                changed: number;
+                commands: {
+                  cancel: string;
+                  start: string;
+                  startOver: string;
+                  watch: string;
+                };
+                cursor: string | null;
+                endedAt?: number;
+                error?: string;
+                failedDocumentId?: string;
+                isDone: boolean;
+                name: string;
+                next: Array<string>;
+                processed: number;
+                startedAt: number;
+                state: "running" | "done" | "failed" | "canceled";
+              } | null;
+            };
+            hasVerify: boolean;
+            name: string;
+            next: {
+              command: string;
+              detail: string;
+              open: boolean;
+              to: "schema" | "dualWrite" | "backfill" | "readNew" | "complete";
+            } | null;
+            phase: "schema" | "dualWrite" | "backfill" | "readNew" | "complete";
+            transitions: Array<{
+              at: number;
+              by?: string;
+              from:
+                "schema" | "dualWrite" | "backfill" | "readNew" | "complete";
+              reason?: string;
+              to: "schema" | "dualWrite" | "backfill" | "readNew" | "complete";
+            }>;
+            updatedAt: number;
+            verify: {
+              batches: number;
+              checked: number;
+              cursor: string | null;
+              endedAt?: number;
+              error?: string;
+              firstMismatchIds: Array<string>;
+              mismatches: number;
+              startedAt: number;
+              state: "running" | "done" | "failed" | "canceled";
+            } | null;
+          }>;
+        },
         Name
       >;
       step: FunctionReference<
@@ -196,6 +263,215 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           processed: number;
           startedAt: number;
           state: "running" | "done" | "failed" | "canceled";
+        },
+        Name
+      >;
+    };
+    rollouts: {
+      advance: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          by?: string;
+          cliModule: string;
+          reason?: string;
+          rollout: {
+            backfill: { fnHandle: string; name: string };
+            hasVerify: boolean;
+            name: string;
+          };
+          to: string;
+        },
+        {
+          backfill: {
+            name: string;
+            run: {
+              attemptStartedAt: number;
+              batchSize: number;
+              batches: number;
+              changed: number;
+              commands: {
+                cancel: string;
+                start: string;
+                startOver: string;
+                watch: string;
+              };
+              cursor: string | null;
+              endedAt?: number;
+              error?: string;
+              failedDocumentId?: string;
+              isDone: boolean;
+              name: string;
+              next: Array<string>;
+              processed: number;
+              startedAt: number;
+              state: "running" | "done" | "failed" | "canceled";
+            } | null;
+          };
+          hasVerify: boolean;
+          name: string;
+          next: {
+            command: string;
+            detail: string;
+            open: boolean;
+            to: "schema" | "dualWrite" | "backfill" | "readNew" | "complete";
+          } | null;
+          phase: "schema" | "dualWrite" | "backfill" | "readNew" | "complete";
+          transitions: Array<{
+            at: number;
+            by?: string;
+            from: "schema" | "dualWrite" | "backfill" | "readNew" | "complete";
+            reason?: string;
+            to: "schema" | "dualWrite" | "backfill" | "readNew" | "complete";
+          }>;
+          updatedAt: number;
+          verify: {
+            batches: number;
+            checked: number;
+            cursor: string | null;
+            endedAt?: number;
+            error?: string;
+            firstMismatchIds: Array<string>;
+            mismatches: number;
+            startedAt: number;
+            state: "running" | "done" | "failed" | "canceled";
+          } | null;
+        },
+        Name
+      >;
+      phase: FunctionReference<
+        "query",
+        "internal",
+        { name: string },
+        "schema" | "dualWrite" | "backfill" | "readNew" | "complete",
+        Name
+      >;
+      rollback: FunctionReference<
+        "mutation",
+        "internal",
+        { by?: string; cliModule?: string; name: string; reason?: string },
+        {
+          backfill: {
+            name: string;
+            run: {
+              attemptStartedAt: number;
+              batchSize: number;
+              batches: number;
+              changed: number;
+              commands: {
+                cancel: string;
+                start: string;
+                startOver: string;
+                watch: string;
+              };
+              cursor: string | null;
+              endedAt?: number;
+              error?: string;
+              failedDocumentId?: string;
+              isDone: boolean;
+              name: string;
+              next: Array<string>;
+              processed: number;
+              startedAt: number;
+              state: "running" | "done" | "failed" | "canceled";
+            } | null;
+          };
+          hasVerify: boolean;
+          name: string;
+          next: {
+            command: string;
+            detail: string;
+            open: boolean;
+            to: "schema" | "dualWrite" | "backfill" | "readNew" | "complete";
+          } | null;
+          phase: "schema" | "dualWrite" | "backfill" | "readNew" | "complete";
+          transitions: Array<{
+            at: number;
+            by?: string;
+            from: "schema" | "dualWrite" | "backfill" | "readNew" | "complete";
+            reason?: string;
+            to: "schema" | "dualWrite" | "backfill" | "readNew" | "complete";
+          }>;
+          updatedAt: number;
+          verify: {
+            batches: number;
+            checked: number;
+            cursor: string | null;
+            endedAt?: number;
+            error?: string;
+            firstMismatchIds: Array<string>;
+            mismatches: number;
+            startedAt: number;
+            state: "running" | "done" | "failed" | "canceled";
+          } | null;
+        },
+        Name
+      >;
+      verify: FunctionReference<
+        "mutation",
+        "internal",
+        {
+          cliModule: string;
+          rollout: {
+            backfill: { fnHandle: string; name: string };
+            hasVerify: boolean;
+            name: string;
+          };
+        },
+        {
+          backfill: {
+            name: string;
+            run: {
+              attemptStartedAt: number;
+              batchSize: number;
+              batches: number;
+              changed: number;
+              commands: {
+                cancel: string;
+                start: string;
+                startOver: string;
+                watch: string;
+              };
+              cursor: string | null;
+              endedAt?: number;
+              error?: string;
+              failedDocumentId?: string;
+              isDone: boolean;
+              name: string;
+              next: Array<string>;
+              processed: number;
+              startedAt: number;
+              state: "running" | "done" | "failed" | "canceled";
+            } | null;
+          };
+          hasVerify: boolean;
+          name: string;
+          next: {
+            command: string;
+            detail: string;
+            open: boolean;
+            to: "schema" | "dualWrite" | "backfill" | "readNew" | "complete";
+          } | null;
+          phase: "schema" | "dualWrite" | "backfill" | "readNew" | "complete";
+          transitions: Array<{
+            at: number;
+            by?: string;
+            from: "schema" | "dualWrite" | "backfill" | "readNew" | "complete";
+            reason?: string;
+            to: "schema" | "dualWrite" | "backfill" | "readNew" | "complete";
+          }>;
+          updatedAt: number;
+          verify: {
+            batches: number;
+            checked: number;
+            cursor: string | null;
+            endedAt?: number;
+            error?: string;
+            firstMismatchIds: Array<string>;
+            mismatches: number;
+            startedAt: number;
+            state: "running" | "done" | "failed" | "canceled";
+          } | null;
         },
         Name
       >;

@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 /**
  * The fresh app's own test: one migration, run end to end on convex-test
  * through `convex-rollouts/test`. Named `.spec.ts` so the package's own

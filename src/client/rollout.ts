@@ -1,0 +1,72 @@
+/**
+ * A rollout as app code sees it: which phase is live, read inside the
+ * caller's own transaction, and the verify check its pass runs.
+ */
+import type {
+  DocumentByName,
+  GenericDataModel,
+  GenericDocument,
+  GenericMutationCtx,
+  TableNamesInDataModel,
+} from "convex/server";
+import type { ComponentApi } from "../component/_generated/component.js";
+import type { Phase } from "../shared/validators.js";
+import type { MigrationRef, RunQueryCtx } from "./types.js";
+
+/** Phases in which the app must also write the new shape. */
+const WRITES_NEW: ReadonlySet<Phase> = new Set(["dualWrite", "backfill", "readNew", "complete"]);
+/** Phases in which the app reads the new shape. */
+const READS_NEW: ReadonlySet<Phase> = new Set(["readNew", "complete"]);
+
+/** The document type `verify` receives: the table's when `table` is given, any document otherwise. */
+export type VerifyDoc<DataModel extends GenericDataModel, T> =
+  T extends TableNamesInDataModel<DataModel> ? DocumentByName<DataModel, T> : GenericDocument;
+
+/**
+ * A rollout's spec, as a union discriminated by `table` rather than a generic:
+ * a generic would make TypeScript infer from `backfill` (a reference into the
+ * generated `internal`, whose type includes the very file declaring the
+ * rollout) and fail with "implicitly has type any".
+ */
+export type AnyRolloutSpec<DataModel extends GenericDataModel> =
+  | RolloutSpec<DataModel, undefined>
+  | { [T in TableNamesInDataModel<DataModel>]: RolloutSpec<DataModel, T> }[TableNamesInDataModel<DataModel>];
+
+export type RolloutSpec<DataModel extends GenericDataModel, T> = {
+  /** The migration, made with `define()`, that converts the existing documents. */
+  backfill: MigrationRef;
+  /**
+   * Optional gate before readNew: true when a document is in the new shape.
+   * A pass over the whole backfill table must find no document for which it is false.
+   */
+  verify?: (doc: VerifyDoc<DataModel, T>, ctx: GenericMutationCtx<DataModel>) => boolean | Promise<boolean>;
+  /** The backfill's table, to type the document `verify` receives. */
+  table?: T;
+};
+
+export class Rollout {
+  constructor(
+    /** The rollout's name, e.g. "users.fullName". */
+    readonly name: string,
+    private readonly component: ComponentApi,
+  ) {}
+
+  /**
+   * The live phase, read in the caller's transaction: a mutation that reads it
+   * and then writes is retried by Convex if the phase changes before it commits.
+   * A rollout nobody has advanced is in `schema`; asking writes nothing.
+   */
+  async phase(ctx: RunQueryCtx): Promise<Phase> {
+    return await ctx.runQuery(this.component.rollouts.phase, { name: this.name });
+  }
+
+  /** True from dualWrite on: write the new shape (as well as the old, until complete). */
+  async writesNew(ctx: RunQueryCtx): Promise<boolean> {
+    return WRITES_NEW.has(await this.phase(ctx));
+  }
+
+  /** True from readNew on: read the new shape. */
+  async readsNew(ctx: RunQueryCtx): Promise<boolean> {
+    return READS_NEW.has(await this.phase(ctx));
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * The rollout state machine, as pure functions: which moves exist and what
+ * gates them. The component's mutations apply these; tests drive them
+ * against a reference model.
+ *
+ *   schema ──▶ dualWrite ──▶ backfill ──▶ readNew ──▶ complete
+ *          ◀──           ◀──          ◀──
+ *          (rollback: one step back, never from complete)
+ */
+import { rolloutError } from "../shared/errors.js";
+import { PHASES, type Gate, type Phase, type VerifyStatus } from "../shared/validators.js";
+
+export function phaseIndex(phase: Phase): number {
+  return PHASES.indexOf(phase);
+}
+
+export function nextPhase(phase: Phase): Phase | null {
+  return PHASES[phaseIndex(phase) + 1] ?? null;
+}
+
+export function previousPhase(phase: Phase): Phase | null {
+  return phase === "complete" ? null : (PHASES[phaseIndex(phase) - 1] ?? null);
+}
+
+export function isPhase(value: string): value is Phase {
+  return (PHASES as readonly string[]).includes(value);
+}
+
+/** What the gate of a phase looks at. */
+export type GateFacts = {
+  rollout: string;
+  backfillName: string;
+  /** The backfill run this rollout started, if any. */
+  backfill: { state: string; isDone: boolean; processed: number; endedAt?: number } | null;
+  hasVerify: boolean;
+  verify: VerifyStatus | null;
+  verbs: string;
+};
+
+/** The gate of `to`, the phase after the current one. */
+export function gateOf(to: Phase, facts: GateFacts): Gate {
+  const advance = `npx convex run ${facts.verbs}:advance '${JSON.stringify({ rollout: facts.rollout, to })}'`;
+  const watch = `npx convex run ${facts.verbs}:status --watch`;
+  switch (to) {
+    case "schema":
+      return { to, open: false, detail: "schema is the first phase", command: watch };
+    case "dualWrite":
+      return {
+        to,
+        open: true,
+        detail: "writesNew() turns true: deploy code that writes the new shape when it is",
+        command: advance,
+      };
+    case "backfill":
+      return {
+        to,
+        open: true,
+        detail: `starts ${facts.backfillName} from the beginning over the whole table`,
+        command: advance,
+      };
+    case "readNew":
+      return readNewGate(facts, advance, watch);
+    case "complete":
+      return {
+        to,
+        open: true,
+        detail: "final: cannot be rolled back; stop writing the old shape after it",
+        command: advance,
+      };
+  }
+}
+
+function readNewGate(facts: GateFacts, advance: string, watch: string): Gate {
+  const to = "readNew";
+  const { backfill, verify } = facts;
+  if (backfill === null || !backfill.isDone) {
+    const where =
+      backfill === null
+        ? "has not started"
+        : `is ${backfill.state} after ${backfill.processed} documents`;
+    const command =
+      backfill?.state === "running" ? watch : `npx convex run ${facts.backfillName}`;
+    return { to, open: false, detail: `the backfill ${facts.backfillName} ${where}`, command };
+  }
+  if (!facts.hasVerify) {
+    return { to, open: true, detail: "the backfill is done over the whole table", command: advance };
+  }
+  const verifyCommand = `npx convex run ${facts.verbs}:verify '${JSON.stringify({ rollout: facts.rollout })}'`;
+  if (verify === null || (backfill.endedAt !== undefined && verify.startedAt < backfill.endedAt)) {
+    return {
+      to,
+      open: false,
+      detail: "no verify pass has started since the backfill finished",
+      command: verifyCommand,
+    };
+  }
+  if (verify.state !== "done") {
+    return {
+      to,
+      open: false,
+      detail: `the verify pass is ${verify.state} after ${verify.checked} documents`,
+      command: verify.state === "running" ? watch : verifyCommand,
+    };
+  }
+  if (verify.mismatches > 0) {
+    return {
+      to,
+      open: false,
+      detail:
+        `verify found ${verify.mismatches} documents not in the new shape ` +
+        `(first: ${verify.firstMismatchIds.join(", ")}); fix the backfill or the writes, ` +
+        `run the backfill again, then verify`,
+      command: verifyCommand,
+    };
+  }
+  return {
+    to,
+    open: true,
+    detail: `backfill done and verify found no mismatch in ${verify.checked} documents`,
+    command: advance,
+  };
+}
+
+/**
+ * Checks a move forward from `from` to `to`: true if it changes the phase,
+ * false if the rollout is already there. Anything but one step forward is an
+ * `ImpossiblePhaseMove`.
+ */
+export function checkAdvance(rollout: string, from: Phase, to: string, verbs: string): boolean {
+  if (!isPhase(to)) {
+    throw rolloutError(
+      "ImpossiblePhaseMove",
+      `"${to}" is not a phase. Phases are ${PHASES.join(" → ")}.`,
+      { rollout, from, to },
+    );
+  }
+  if (to === from) return false;
+  const next = nextPhase(from);
+  if (to !== next) {
+    const backwards = phaseIndex(to) < phaseIndex(from);
+    throw rolloutError(
+      "ImpossiblePhaseMove",
+      backwards
+        ? `${rollout} is in ${from}; to go back, roll back one phase at a time: ` +
+            `npx convex run ${verbs}:rollback '${JSON.stringify({ rollout })}'`
+        : next === null
+          ? `${rollout} is complete; there is no phase after it.`
+          : `${rollout} is in ${from}; advance one phase at a time, next is ${next}: ` +
+            `npx convex run ${verbs}:advance '${JSON.stringify({ rollout, to: next })}'`,
+      { rollout, from, to },
+    );
+  }
+  return true;
+}
+
+/** The phase a rollback from `from` goes to, or an `ImpossiblePhaseMove`. */
+export function checkRollback(rollout: string, from: Phase): Phase {
+  const to = previousPhase(from);
+  if (to === null) {
+    throw rolloutError(
+      "ImpossiblePhaseMove",
+      from === "complete"
+        ? `${rollout} is complete, and a complete rollout cannot be rolled back: ` +
+            `old-shape writes may already have stopped. Start a new rollout to change the shape again.`
+        : `${rollout} is in schema, the first phase: there is nothing to roll back.`,
+      { rollout, from },
+    );
+  }
+  return to;
+}

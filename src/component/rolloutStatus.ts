@@ -1,0 +1,90 @@
+/** Reading rollouts and turning them into the status the app and the CLI see. */
+import { rolloutError } from "../shared/errors.js";
+import type { MigrationAddress, Phase, RolloutStatus } from "../shared/validators.js";
+import type { Doc } from "./_generated/dataModel.js";
+import type { QueryCtx } from "./_generated/server.js";
+import { gateOf, nextPhase, type GateFacts } from "./phases.js";
+import { toStatus, withLiveState } from "./runs.js";
+import { liveVerifyStatus } from "./verify.js";
+
+/** How many transitions status shows per rollout, newest first. */
+export const STATUS_TRANSITIONS = 5;
+/** Longest rollout name accepted. */
+export const MAX_ROLLOUT_NAME = 200;
+
+/** What the app tells the component about a rollout it declares. */
+export type DeclaredRollout = { name: string; backfill: MigrationAddress; hasVerify: boolean };
+
+export async function getRollout(ctx: QueryCtx, name: string): Promise<Doc<"rollouts"> | null> {
+  return await ctx.db
+    .query("rollouts")
+    .withIndex("by_name", (q) => q.eq("name", name))
+    .unique();
+}
+
+export function checkRolloutName(name: string): void {
+  if (name.length === 0 || name.length > MAX_ROLLOUT_NAME) {
+    throw rolloutError(
+      "UnknownRollout",
+      `A rollout name is 1 to ${MAX_ROLLOUT_NAME} characters, like "users.fullName"; ` +
+        `got ${name.length} characters. Run \`npx convex run migrations:status\` to list rollouts.`,
+      { length: name.length },
+    );
+  }
+}
+
+/** The facts the gates look at, for a stored rollout or one still in `schema`. */
+export async function gateFacts(
+  ctx: QueryCtx,
+  rollout: Doc<"rollouts"> | null,
+  declared: Pick<DeclaredRollout, "name" | "backfill" | "hasVerify">,
+  verbs: string,
+): Promise<GateFacts & { run: Doc<"runs"> | null }> {
+  const saved = rollout?.backfillRunId ? await ctx.db.get("runs", rollout.backfillRunId) : null;
+  const run = saved && (await withLiveState(ctx, saved));
+  return {
+    rollout: declared.name,
+    backfillName: declared.backfill.name,
+    backfill: run,
+    run,
+    hasVerify: declared.hasVerify,
+    verify: rollout ? await liveVerifyStatus(ctx, rollout) : null,
+    verbs,
+  };
+}
+
+/** A stored rollout's status; or, for one nobody has moved, its status in `schema`. */
+export async function rolloutStatus(
+  ctx: QueryCtx,
+  rollout: Doc<"rollouts"> | null,
+  declared: Pick<DeclaredRollout, "name" | "backfill" | "hasVerify"> & { cliModule: string },
+): Promise<RolloutStatus> {
+  const facts = await gateFacts(ctx, rollout, declared, declared.cliModule);
+  const phase: Phase = rollout?.phase ?? "schema";
+  const next = nextPhase(phase);
+  const transitions = rollout
+    ? await ctx.db
+        .query("transitions")
+        .withIndex("by_rollout", (q) => q.eq("rollout", declared.name))
+        .order("desc")
+        .take(STATUS_TRANSITIONS)
+    : [];
+  return {
+    name: declared.name,
+    phase,
+    next: next === null ? null : gateOf(next, facts),
+    backfill: { name: declared.backfill.name, run: facts.run ? toStatus(facts.run) : null },
+    hasVerify: declared.hasVerify,
+    verify: facts.verify,
+    transitions: transitions.map(({ from, to, at, by, reason }) => ({ from, to, at, by, reason })),
+    updatedAt: rollout?.updatedAt ?? 0,
+  };
+}
+
+/** A stored rollout's status, described by what it last stored. */
+export async function storedRolloutStatus(
+  ctx: QueryCtx,
+  rollout: Doc<"rollouts">,
+): Promise<RolloutStatus> {
+  return await rolloutStatus(ctx, rollout, rollout);
+}

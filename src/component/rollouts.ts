@@ -1,0 +1,198 @@
+/**
+ * Rollouts: the staged change of a data shape, moved phase by phase.
+ * See phases.ts for the state machine and ROLLOUTS.md for the design.
+ */
+import { v } from "convex/values";
+import { rolloutError } from "../shared/errors.js";
+import {
+  vMigrationAddress,
+  vPhase,
+  vRolloutStatus,
+  type Phase,
+} from "../shared/validators.js";
+import type { Doc, Id } from "./_generated/dataModel.js";
+import { mutation, query, type MutationCtx } from "./_generated/server.js";
+import { checkAdvance, checkRollback, gateOf } from "./phases.js";
+import {
+  checkRolloutName,
+  gateFacts,
+  getRollout,
+  rolloutStatus,
+  type DeclaredRollout,
+} from "./rolloutStatus.js";
+import { cancelRun, latestRun, withLiveState } from "./runs.js";
+import { startMigration } from "./start.js";
+import { startVerifyPass, stopVerifyPass } from "./verify.js";
+
+const vDeclared = v.object({
+  name: v.string(),
+  backfill: vMigrationAddress,
+  hasVerify: v.boolean(),
+});
+const vWho = { by: v.optional(v.string()), reason: v.optional(v.string()) };
+
+/**
+ * The phase a rollout is in, read in the caller's transaction. A mutation
+ * that asks this and then writes has the rollout's row in its read set, so if
+ * an `advance` or `rollback` commits in between, Convex retries the mutation
+ * against the new phase instead of letting a write in the old shape slip
+ * past the phase change. A query that asks this is re-run when it changes.
+ */
+export const phase = query({
+  args: { name: v.string() },
+  returns: vPhase,
+  handler: async (ctx, { name }) => (await getRollout(ctx, name))?.phase ?? "schema",
+});
+
+export const advance = mutation({
+  args: { rollout: vDeclared, to: v.string(), cliModule: v.string(), ...vWho },
+  returns: vRolloutStatus,
+  handler: async (ctx, { rollout: declared, to, cliModule, by, reason }) => {
+    checkRolloutName(declared.name);
+    const stored = await getRollout(ctx, declared.name);
+    const from: Phase = stored?.phase ?? "schema";
+    // Advancing to the phase it is in changes nothing, so deploy scripts can always call it.
+    if (!checkAdvance(declared.name, from, to, cliModule)) {
+      return await rolloutStatus(ctx, stored, { ...declared, cliModule });
+    }
+    const target = to as Phase;
+    const gate = gateOf(target, await gateFacts(ctx, stored, declared, cliModule));
+    if (!gate.open) {
+      throw rolloutError(
+        "PhaseGateClosed",
+        `${declared.name} cannot enter ${target}: ${gate.detail}. Next: ${gate.command}`,
+        { rollout: declared.name, from, to: target, command: gate.command },
+      );
+    }
+    const rolloutId = stored?._id ?? (await insertRollout(ctx, declared, cliModule));
+    const changes: Partial<Doc<"rollouts">> = {};
+    if (target === "backfill") {
+      const current = (await ctx.db.get("rollouts", rolloutId))!;
+      await stopVerifyPass(ctx, current);
+      changes.backfillRunId = await startBackfill(ctx, declared, cliModule);
+      changes.verify = undefined;
+    }
+    await moveTo(ctx, rolloutId, from, target, { ...declared, cliModule }, changes, by, reason);
+    return await rolloutStatus(ctx, await ctx.db.get("rollouts", rolloutId), {
+      ...declared,
+      cliModule,
+    });
+  },
+});
+
+export const rollback = mutation({
+  args: { name: v.string(), cliModule: v.optional(v.string()), ...vWho },
+  returns: vRolloutStatus,
+  handler: async (ctx, { name, by, reason }) => {
+    checkRolloutName(name);
+    const stored = await getRollout(ctx, name);
+    const from: Phase = stored?.phase ?? "schema";
+    const to = checkRollback(name, from);
+    // A rollout out of `schema` always has a row.
+    const rollout = stored!;
+    if (from === "backfill") {
+      // Going back to dualWrite: stop converting documents and checking them.
+      if (rollout.backfillRunId) {
+        const run = await ctx.db.get("runs", rollout.backfillRunId);
+        if (run) await cancelRun(ctx, await withLiveState(ctx, run));
+      }
+      await stopVerifyPass(ctx, rollout);
+    }
+    await moveTo(ctx, rollout._id, from, to, rollout, {}, by, reason);
+    return await rolloutStatus(ctx, await ctx.db.get("rollouts", rollout._id), rollout);
+  },
+});
+
+/** Starts a verify pass over the whole table; a pass already running is left to run. */
+export const verify = mutation({
+  args: { rollout: vDeclared, cliModule: v.string() },
+  returns: vRolloutStatus,
+  handler: async (ctx, { rollout: declared, cliModule }) => {
+    checkRolloutName(declared.name);
+    if (!declared.hasVerify) {
+      throw rolloutError(
+        "InvalidArgument",
+        `${declared.name} has no verify function. Give one to migrations.rollout(` +
+          `"${declared.name}", { verify: (doc) => ... }) to check documents before readNew.`,
+        { rollout: declared.name },
+      );
+    }
+    const stored = await getRollout(ctx, declared.name);
+    const rolloutId = stored?._id ?? (await insertRollout(ctx, declared, cliModule));
+    const rollout = (await ctx.db.get("rollouts", rolloutId))!;
+    await ctx.db.patch("rollouts", rolloutId, {
+      backfill: declared.backfill,
+      hasVerify: true,
+      cliModule,
+    });
+    const pass = await gateFacts(ctx, rollout, declared, cliModule);
+    if (pass.verify?.state !== "running") {
+      await startVerifyPass(ctx, { ...rollout, backfill: declared.backfill });
+    }
+    return await rolloutStatus(ctx, await ctx.db.get("rollouts", rolloutId), {
+      ...declared,
+      cliModule,
+    });
+  },
+});
+
+async function insertRollout(
+  ctx: MutationCtx,
+  declared: DeclaredRollout,
+  cliModule: string,
+): Promise<Id<"rollouts">> {
+  return await ctx.db.insert("rollouts", {
+    name: declared.name,
+    phase: "schema",
+    backfill: declared.backfill,
+    hasVerify: declared.hasVerify,
+    cliModule,
+    updatedAt: Date.now(),
+  });
+}
+
+/**
+ * Starts the backfill from the beginning of the table, so that every document
+ * written before dual writes went live is converted. A run of the same
+ * migration already going (started by hand, perhaps before dualWrite) is
+ * canceled: it may have passed documents that were then written in the old shape.
+ */
+async function startBackfill(
+  ctx: MutationCtx,
+  declared: DeclaredRollout,
+  cliModule: string,
+): Promise<Id<"runs">> {
+  const running = await latestRun(ctx, declared.backfill.name);
+  if (running) await cancelRun(ctx, await withLiveState(ctx, running));
+  await startMigration(ctx, {
+    migration: declared.backfill,
+    reset: true,
+    next: [],
+    cliModule,
+    schedule: true,
+    rollout: declared.name,
+  });
+  return (await latestRun(ctx, declared.backfill.name))!._id;
+}
+
+async function moveTo(
+  ctx: MutationCtx,
+  rolloutId: Id<"rollouts">,
+  from: Phase,
+  to: Phase,
+  declared: DeclaredRollout & { cliModule: string },
+  changes: Partial<Doc<"rollouts">>,
+  by: string | undefined,
+  reason: string | undefined,
+): Promise<void> {
+  const at = Date.now();
+  await ctx.db.patch("rollouts", rolloutId, {
+    ...changes,
+    phase: to,
+    backfill: declared.backfill,
+    hasVerify: declared.hasVerify,
+    cliModule: declared.cliModule,
+    updatedAt: at,
+  });
+  await ctx.db.insert("transitions", { rollout: declared.name, from, to, at, by, reason });
+}
