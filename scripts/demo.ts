@@ -12,6 +12,7 @@ import { internal } from "../example/convex/_generated/api.js";
 import type { DryRunReport, MigrationStatus, StartResult } from "../src/client/index.js";
 import { setupExample } from "./exampleApp.js";
 import { ProgressView, seconds, shortName, statusTable } from "./progress.js";
+import { walkRollout } from "./rolloutDemo.js";
 import { drainScheduled } from "./scheduler.js";
 import { seedExample, verifyExample, type Check } from "./seed.js";
 
@@ -141,8 +142,19 @@ async function main(): Promise<boolean> {
   for (const s of final) if (s.error) console.log(`  ${shortName(s.name)}: ${s.error}`);
   console.log();
 
-  console.log("5. Checking the data");
-  const checks = [dryRunCheck, ...runChecks(final, seeded), ...(await verifyExample(t, seeded))];
+  // The migrations' data, checked before the rollout's traffic adds users.
+  const migrationChecks = [
+    dryRunCheck,
+    ...runChecks(final, seeded),
+    ...(await verifyExample(t, seeded)),
+  ];
+
+  console.log("5. A staged rollout: users.splitName, while the app keeps writing");
+  const rolloutChecks = await walkRollout(t, { tty: opts.tty, every: opts.every });
+  console.log(`  rollout walked through every phase in ${lap()}\n`);
+
+  console.log("6. Checking the data");
+  const checks = [...migrationChecks, ...rolloutChecks];
   for (const c of checks) console.log(`  ${c.ok ? "ok  " : "FAIL"} ${c.label}: ${c.detail}`);
   const ok = checks.every((c) => c.ok);
   console.log(

@@ -9,9 +9,13 @@ async function nameFields(ctx: QueryCtx, name: string) {
   return (await nameSplit.writesNew(ctx)) ? { name, ...splitName(name) } : { name };
 }
 
-/** From readNew on, names are read from the parts; before, from `name`. */
-async function displayName(ctx: QueryCtx, user: Doc<"users">): Promise<string> {
-  return (await nameSplit.readsNew(ctx)) ? joinName(user) : user.name;
+/**
+ * From readNew on, names are read from the parts; before, from `name`. Each
+ * phase read is a call into the component: read it once per function, not
+ * once per document.
+ */
+async function nameReader(ctx: QueryCtx): Promise<(user: Doc<"users">) => string> {
+  return (await nameSplit.readsNew(ctx)) ? joinName : (user) => user.name;
 }
 
 export const create = internalMutation({
@@ -44,8 +48,8 @@ export const directory = internalQuery({
   args: { limit: v.number() },
   returns: v.array(v.string()),
   handler: async (ctx, { limit }) => {
-    const users = await ctx.db.query("users").take(limit);
-    return await Promise.all(users.map((user) => displayName(ctx, user)));
+    const displayName = await nameReader(ctx);
+    return (await ctx.db.query("users").take(limit)).map(displayName);
   },
 });
 
