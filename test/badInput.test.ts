@@ -105,7 +105,8 @@ describe("cursors", () => {
 
   test("one saved for another table is refused, naming both tables", async () => {
     const t = await halfDone();
-    const [status] = (await t.query(internal.migrations.status, { names: ["testing:bump"] })).migrations;
+    const [status] = (await t.query(internal.migrations.status, { names: ["testing:bump"] }))
+      .migrations;
     const data = await expectRefusedAndUnchanged(
       t,
       () => t.mutation(internal.migrations.setDefaultPlan, { cursor: status!.cursor }),

@@ -53,7 +53,8 @@ test("on a half-done migration, shows the batch at the saved cursor and keeps ev
   await runScheduledOnce(t);
   await t.mutation(internal.migrations.cancel, { name: "testing:bump" });
   const before = await snapshot(t);
-  const [status] = (await t.query(internal.migrations.status, { names: ["testing:bump"] })).migrations;
+  const [status] = (await t.query(internal.migrations.status, { names: ["testing:bump"] }))
+    .migrations;
 
   const report = (await t.mutation(ref("bump"), { dryRun: true })) as DryRunReport;
   expect(report).toMatchObject({ cursor: status?.cursor, examined: 100, wouldChange: 100 });

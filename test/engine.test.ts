@@ -287,9 +287,9 @@ describe("runners", () => {
     const third = (await t.mutation(internal.migrations.runAll, {})) as StartResult;
     expect(third.started).toBe(false);
     await drain(t);
-    expect(((await t.query(internal.migrations.status, {})).migrations).map((s) => s.batches)).toEqual(
-      batchesBefore,
-    );
+    expect(
+      (await t.query(internal.migrations.status, {})).migrations.map((s) => s.batches),
+    ).toEqual(batchesBefore);
   });
 
   test("a runAll started while the first migration runs by hand continues the chain after it", async () => {
@@ -303,9 +303,9 @@ describe("runners", () => {
       status: { next: ["migrations:countPostWords", "migrations:archiveEmptyPosts"] },
     });
     await drain(t);
-    expect(((await t.query(internal.migrations.status, {})).migrations).every((s) => s.state === "done")).toBe(
-      true,
-    );
+    expect(
+      (await t.query(internal.migrations.status, {})).migrations.every((s) => s.state === "done"),
+    ).toBe(true);
     expect((await t.query(internal.migrations.status, {})).migrations).toHaveLength(3);
   });
 

@@ -88,13 +88,21 @@ describe("the state machine", () => {
   }
 
   for (const from of PHASES) {
-    const to = { schema: null, dualWrite: "schema", backfill: "dualWrite", readNew: "backfill", complete: null }[from];
+    const to = {
+      schema: null,
+      dualWrite: "schema",
+      backfill: "dualWrite",
+      readNew: "backfill",
+      complete: null,
+    }[from];
     test(`rollback from ${from} ${to ? `goes to ${to}` : "is refused"}`, async () => {
       const t = await reach(from);
       if (to === null) {
         const before = await snapshot(t);
         const data = await expectRolloutError(rollback(t), "ImpossiblePhaseMove");
-        expect(data.message).toMatch(from === "complete" ? /cannot be rolled back/ : /nothing to roll back/);
+        expect(data.message).toMatch(
+          from === "complete" ? /cannot be rolled back/ : /nothing to roll back/,
+        );
         expect(await snapshot(t)).toEqual(before);
         return;
       }
@@ -196,13 +204,20 @@ describe("gates", () => {
     const t = setup();
     await seedPosts(t, 20);
     const move = (to: string) =>
-      t.mutation(fn("mutation", "advance"), { rollout: "posts.unverified", to }) as Promise<RolloutStatus>;
+      t.mutation(fn("mutation", "advance"), {
+        rollout: "posts.unverified",
+        to,
+      }) as Promise<RolloutStatus>;
     await move("dualWrite");
     await move("backfill");
     await expectRolloutError(move("readNew"), "PhaseGateClosed");
     await drain(t);
     const shown = await status(t, "posts.unverified");
-    expect(shown).toMatchObject({ hasVerify: false, verify: null, next: { to: "readNew", open: true } });
+    expect(shown).toMatchObject({
+      hasVerify: false,
+      verify: null,
+      next: { to: "readNew", open: true },
+    });
     expect((await move("readNew")).phase).toBe("readNew");
     await expectRolloutError(
       t.mutation(fn("mutation", "verify"), { rollout: "posts.unverified" }),
@@ -231,7 +246,11 @@ describe("during the backfill", () => {
     for (let round = 0; round < 3; round++) {
       await runScheduledOnce(t);
       for (let i = 0; i < 5; i++) {
-        await t.mutation(fn("mutation", "publish"), { authorId, title: `new ${round}.${i}`, body: "x y z" });
+        await t.mutation(fn("mutation", "publish"), {
+          authorId,
+          title: `new ${round}.${i}`,
+          body: "x y z",
+        });
       }
     }
     await drain(t);
@@ -314,7 +333,9 @@ describe("the phase read is part of the caller's transaction", () => {
 
   test("writes after a phase change take the new path; writes before it the old one", async () => {
     const t = setup();
-    const authorId = await t.run(async (ctx) => await ctx.db.insert("users", { name: "A", email: "a@x" }));
+    const authorId = await t.run(
+      async (ctx) => await ctx.db.insert("users", { name: "A", email: "a@x" }),
+    );
     const publish = async (title: string) =>
       (await t.mutation(fn("mutation", "publish"), { authorId, title, body: "a b c" })) as string;
     const old = await publish("before");

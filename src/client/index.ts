@@ -29,9 +29,17 @@ import {
   type StartResult,
   type Status,
 } from "../shared/validators.js";
-import { checkCursor, dryRunBatch, runBatch, verifyBatch, type AnyDoc, type BatchSpec, type MigrationSpec } from "./batch.js";
+import {
+  checkCursor,
+  dryRunBatch,
+  runBatch,
+  verifyBatch,
+  type AnyDoc,
+  type BatchSpec,
+  type MigrationSpec,
+} from "./batch.js";
 import { cliVerbs } from "./cli.js";
-import { Rollout, type AnyRolloutSpec, type RolloutSpec } from "./rollout.js";
+import { Rollout, type AnyRolloutSpec } from "./rollout.js";
 import type {
   MigrationArgs,
   MigrationRef,
@@ -55,7 +63,7 @@ export type {
   VerifyStatus,
 } from "../shared/validators.js";
 export { PHASES } from "../shared/validators.js";
-export { Rollout, type AnyRolloutSpec, type RolloutSpec, type VerifyDoc } from "./rollout.js";
+export { Rollout, type AnyRolloutSpec, type RolloutSpec } from "./rollout.js";
 export type { CliVerbs } from "./cli.js";
 export { DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE } from "../shared/validators.js";
 export type { CustomRange, MigrateOne, MigrationSpec } from "./batch.js";
@@ -81,7 +89,7 @@ export class Rollouts<DataModel extends GenericDataModel> {
   /** Rollouts declared on this instance, by name. */
   private readonly rollouts = new Map<
     string,
-    { rollout: Rollout; spec: RolloutSpec<DataModel, unknown> }
+    { rollout: Rollout; spec: AnyRolloutSpec<DataModel> }
   >();
 
   constructor(
@@ -121,7 +129,11 @@ export class Rollouts<DataModel extends GenericDataModel> {
         const { step } = args;
         if (step?.kind === "describe") {
           await checkCursor(ctx, batchSpec, step.cursor);
-          const description: Description = { protocol: PROTOCOL_VERSION, table: spec.table, batchSize };
+          const description: Description = {
+            protocol: PROTOCOL_VERSION,
+            table: spec.table,
+            batchSize,
+          };
           return description as unknown as RunResult; // step answers are for the component only
         }
         if (step?.kind === "batch") {
@@ -138,7 +150,13 @@ export class Rollouts<DataModel extends GenericDataModel> {
             doc: AnyDoc,
             ctx: GenericMutationCtx<DataModel>,
           ) => boolean | Promise<boolean>;
-          const result = await verifyBatch(ctx, spec.table, typedCheck, step.cursor, step.batchSize);
+          const result = await verifyBatch(
+            ctx,
+            spec.table,
+            typedCheck,
+            step.cursor,
+            step.batchSize,
+          );
           return result as unknown as RunResult;
         }
         // Called by a person (CLI, dashboard) or a runner: start, resume or dry-run.
@@ -262,7 +280,7 @@ export class Rollouts<DataModel extends GenericDataModel> {
       throw rolloutError("InvalidArgument", `The rollout ${name} is declared twice.`, { name });
     }
     const rollout = new Rollout(name, this.component);
-    this.rollouts.set(name, { rollout, spec: spec as RolloutSpec<DataModel, unknown> });
+    this.rollouts.set(name, { rollout, spec: spec });
     return rollout;
   }
 
@@ -321,7 +339,7 @@ export class Rollouts<DataModel extends GenericDataModel> {
   /** A rollout declared on this instance, or `UnknownRollout`. */
   private declaredRollout(name: string): {
     rollout: Rollout;
-    spec: RolloutSpec<DataModel, unknown>;
+    spec: AnyRolloutSpec<DataModel>;
   } {
     const found = this.rollouts.get(name);
     if (found === undefined) {
@@ -338,7 +356,7 @@ export class Rollouts<DataModel extends GenericDataModel> {
     return found;
   }
 
-  private async declaration(name: string, spec: RolloutSpec<DataModel, unknown>) {
+  private async declaration(name: string, spec: AnyRolloutSpec<DataModel>) {
     return {
       name,
       backfill: await this.address(getFunctionName(spec.backfill)),

@@ -18,31 +18,31 @@ const WRITES_NEW: ReadonlySet<Phase> = new Set(["dualWrite", "backfill", "readNe
 /** Phases in which the app reads the new shape. */
 const READS_NEW: ReadonlySet<Phase> = new Set(["readNew", "complete"]);
 
-/** The document type `verify` receives: the table's when `table` is given, any document otherwise. */
-export type VerifyDoc<DataModel extends GenericDataModel, T> =
-  T extends TableNamesInDataModel<DataModel> ? DocumentByName<DataModel, T> : GenericDocument;
-
-/**
- * A rollout's spec, as a union discriminated by `table` rather than a generic:
- * a generic would make TypeScript infer from `backfill` (a reference into the
- * generated `internal`, whose type includes the very file declaring the
- * rollout) and fail with "implicitly has type any".
- */
-export type AnyRolloutSpec<DataModel extends GenericDataModel> =
-  | RolloutSpec<DataModel, undefined>
-  | { [T in TableNamesInDataModel<DataModel>]: RolloutSpec<DataModel, T> }[TableNamesInDataModel<DataModel>];
-
-export type RolloutSpec<DataModel extends GenericDataModel, T> = {
+export type RolloutSpec<Doc, Ctx> = {
   /** The migration, made with `define()`, that converts the existing documents. */
   backfill: MigrationRef;
   /**
    * Optional gate before readNew: true when a document is in the new shape.
    * A pass over the whole backfill table must find no document for which it is false.
    */
-  verify?: (doc: VerifyDoc<DataModel, T>, ctx: GenericMutationCtx<DataModel>) => boolean | Promise<boolean>;
-  /** The backfill's table, to type the document `verify` receives. */
-  table?: T;
+  verify?: (doc: Doc, ctx: Ctx) => boolean | Promise<boolean>;
 };
+
+/**
+ * What `rollout()` takes. With `table` (the backfill's table), `verify` gets
+ * that table's documents; without it, any document. A union discriminated by
+ * `table` rather than a generic: a generic would make TypeScript infer from
+ * `backfill` (a reference into the generated `internal`, whose type includes
+ * the very file declaring the rollout) and fail with "implicitly has type any".
+ */
+export type AnyRolloutSpec<DataModel extends GenericDataModel> =
+  | (RolloutSpec<GenericDocument, GenericMutationCtx<DataModel>> & { table?: undefined })
+  | {
+      [T in TableNamesInDataModel<DataModel>]: RolloutSpec<
+        DocumentByName<DataModel, T>,
+        GenericMutationCtx<DataModel>
+      > & { table: T };
+    }[TableNamesInDataModel<DataModel>];
 
 export class Rollout {
   constructor(

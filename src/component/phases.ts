@@ -78,12 +78,16 @@ function readNewGate(facts: GateFacts, advance: string, watch: string): Gate {
       backfill === null
         ? "has not started"
         : `is ${backfill.state} after ${backfill.processed} documents`;
-    const command =
-      backfill?.state === "running" ? watch : `npx convex run ${facts.backfillName}`;
+    const command = backfill?.state === "running" ? watch : `npx convex run ${facts.backfillName}`;
     return { to, open: false, detail: `the backfill ${facts.backfillName} ${where}`, command };
   }
   if (!facts.hasVerify) {
-    return { to, open: true, detail: "the backfill is done over the whole table", command: advance };
+    return {
+      to,
+      open: true,
+      detail: "the backfill is done over the whole table",
+      command: advance,
+    };
   }
   const verifyCommand = `npx convex run ${facts.verbs}:verify '${JSON.stringify({ rollout: facts.rollout })}'`;
   if (verify === null || (backfill.endedAt !== undefined && verify.startedAt < backfill.endedAt)) {

@@ -4,12 +4,7 @@
  */
 import { v } from "convex/values";
 import { rolloutError } from "../shared/errors.js";
-import {
-  vMigrationAddress,
-  vPhase,
-  vRolloutStatus,
-  type Phase,
-} from "../shared/validators.js";
+import { vMigrationAddress, vPhase, vRolloutStatus, type Phase } from "../shared/validators.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { mutation, query, type MutationCtx } from "./_generated/server.js";
 import { checkAdvance, checkRollback, gateOf } from "./phases.js";

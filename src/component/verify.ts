@@ -54,7 +54,10 @@ export const verifyBatch = internalMutation({
       ...pass,
       checked: pass.checked + result.checked,
       mismatches: pass.mismatches + result.mismatches,
-      firstMismatchIds: [...pass.firstMismatchIds, ...result.mismatchIds].slice(0, MAX_MISMATCH_IDS),
+      firstMismatchIds: [...pass.firstMismatchIds, ...result.mismatchIds].slice(
+        0,
+        MAX_MISMATCH_IDS,
+      ),
       cursor: result.continueCursor,
       batches: pass.batches + 1,
     };

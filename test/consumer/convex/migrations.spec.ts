@@ -34,7 +34,8 @@ test("backfillPriority migrates every task, one scheduled batch after another", 
   expect(tasks.filter((task) => task.priority === undefined)).toEqual([]);
   expect(tasks.find((task) => task.text === "Already has one")?.priority).toBe(5);
 
-  const statuses: MigrationStatus[] = await t.query(internal.migrations.status, {});
+  const { migrations: statuses, rollouts } = await t.query(internal.migrations.status, {});
+  expect(rollouts.map((r) => [r.name, r.phase])).toEqual([["tasks.priority", "schema"]]);
   expect(statuses).toHaveLength(1);
   expect(statuses[0]).toMatchObject({
     name: "migrations:backfillPriority",
@@ -44,6 +45,8 @@ test("backfillPriority migrates every task, one scheduled batch after another", 
     changed: 250,
   });
   expect(statuses[0]!.batches).toBeGreaterThan(1);
+  const typed: MigrationStatus[] = statuses;
+  expect(typed).toBe(statuses);
 });
 
 // Type checks only (never called): the package's types are real, not `any`.

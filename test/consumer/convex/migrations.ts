@@ -1,5 +1,5 @@
 import { Rollouts } from "convex-rollouts";
-import { components } from "./_generated/api.js";
+import { components, internal } from "./_generated/api.js";
 import type { DataModel } from "./_generated/dataModel.js";
 
 export const migrations = new Rollouts<DataModel>(components.rollouts);
@@ -12,4 +12,10 @@ export const backfillPriority = migrations.define({
 
 export const run = migrations.runner();
 
-export const { status, cancel, cancelAll } = migrations.api();
+// The form the design gives: no `table`, so `verify` gets any document.
+export const priority = migrations.rollout("tasks.priority", {
+  backfill: internal.migrations.backfillPriority,
+  verify: (task) => task.priority !== undefined,
+});
+
+export const { status, cancel, cancelAll, advance, rollback, verify } = migrations.api();
