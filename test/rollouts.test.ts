@@ -1,5 +1,6 @@
 /** Staged rollouts: the phase state machine, its gates, verify, rollback and the phase read. */
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { internal } from "../example/convex/_generated/api.js";
 import { PHASES, type Phase, type RolloutStatus, type Status } from "../src/client/index.js";
 import { fn, ref } from "./fixtures/faults.js";
 import {
@@ -358,5 +359,36 @@ describe("bad input", () => {
       const data = await expectRolloutError(call, "UnknownRollout");
       expect(data.message).toContain("posts.counted");
     }
+  });
+});
+
+describe("several rollouts", () => {
+  test("on different tables move independently, in flight at once", async () => {
+    const t = setup();
+    await seedPosts(t, 120);
+    const users = (to: string) =>
+      t.mutation(internal.migrations.advance, { rollout: "users.splitName", to });
+    await users("dualWrite");
+    await advance(t, "dualWrite");
+    await users("backfill");
+    await advance(t, "backfill");
+    await runScheduledOnce(t);
+    const both = (await t.query(internal.migrations.status, {})).rollouts;
+    expect(both.map((r) => [r.name, r.phase, r.backfill.run?.state])).toEqual(
+      expect.arrayContaining([
+        ["users.splitName", "backfill", "done"],
+        ["posts.counted", "backfill", "running"],
+      ]),
+    );
+    await drain(t);
+    await users("readNew");
+    expect(await phaseOf(t)).toBe("backfill");
+    await rollback(t);
+    expect((await users("complete")).phase).toBe("complete");
+    expect(await phaseOf(t)).toBe("dualWrite");
+    const named = await t.run(async (ctx) =>
+      (await ctx.db.query("users").collect()).every((u) => u.firstName !== undefined),
+    );
+    expect(named).toBe(true);
   });
 });
