@@ -49,7 +49,7 @@ test("counts documents that would fail, with their errors, instead of stopping",
 test("on a half-done migration, shows the batch at the saved cursor and keeps every saved state", async () => {
   const t = setup();
   await seedPosts(t, 250);
-  await t.mutation(ref("bump"), {});
+  await t.mutation(ref("bump"), { batchSize: 100 });
   await runScheduledOnce(t);
   await t.mutation(internal.migrations.cancel, { name: "testing:bump" });
   const before = await snapshot(t);

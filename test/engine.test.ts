@@ -30,12 +30,17 @@ describe("a run", () => {
     const t = setup();
     await seedUsers(t, 230);
     await seedUsers(t, 20, "pro");
-    const { started, status } = (await t.mutation(
-      internal.migrations.setDefaultPlan,
-      {},
-    )) as StartResult;
+    const { started, status } = (await t.mutation(internal.migrations.setDefaultPlan, {
+      batchSize: 100,
+    })) as StartResult;
     expect(started).toBe(true);
-    expect(status).toMatchObject({ state: "running", batches: 0, cursor: null, batchSize: 100 });
+    expect(status).toMatchObject({
+      state: "running",
+      batches: 0,
+      cursor: null,
+      batchSize: 100,
+      adaptive: false,
+    });
 
     await runScheduledOnce(t);
     const afterOne = await statusOf(t, "migrations:setDefaultPlan");
@@ -63,7 +68,10 @@ describe("a run", () => {
       watch: "npx convex run migrations:status --watch",
       start: "npx convex run migrations:setDefaultPlan",
       cancel: `npx convex run migrations:cancel '{"name":"migrations:setDefaultPlan"}'`,
+      pause: `npx convex run migrations:pause '{"name":"migrations:setDefaultPlan"}'`,
+      resume: `npx convex run migrations:resume '{"name":"migrations:setDefaultPlan"}'`,
       startOver: `npx convex run migrations:setDefaultPlan '{"reset": true}'`,
+      retryFailed: `npx convex run migrations:setDefaultPlan '{"retryFailed": true}'`,
     });
   });
 
@@ -87,7 +95,7 @@ describe("a run", () => {
   test("started while running returns its status and runs nothing twice", async () => {
     const t = setup();
     await seedPosts(t, 350);
-    await t.mutation(bump, {});
+    await t.mutation(bump, { batchSize: 100 });
     await runScheduledOnce(t);
     const second = (await t.mutation(bump, {})) as StartResult;
     expect(second).toMatchObject({ started: false, status: { state: "running", batches: 1 } });
@@ -115,7 +123,7 @@ describe("failures", () => {
   test("stop the run with the error and the document; running again resumes at the saved cursor", async () => {
     const t = setup();
     const ids = await seedPosts(t, 250, (i) => (i === 130 ? "FAIL here" : `Post ${i}`));
-    await t.mutation(bump, {});
+    await t.mutation(bump, { batchSize: 100 });
     await drain(t);
     const failed = await statusOf(t, "testing:bump");
     expect(failed).toMatchObject({
@@ -172,7 +180,7 @@ describe("cancel", () => {
   test("stops after the batch in flight, keeps the cursor, and starting again resumes", async () => {
     const t = setup();
     await seedPosts(t, 300);
-    await t.mutation(bump, {});
+    await t.mutation(bump, { batchSize: 100 });
     await runScheduledOnce(t);
     const canceled = await t.mutation(internal.migrations.cancel, { name: "testing:bump" });
     expect(canceled).toMatchObject({ state: "canceled", batches: 1 });

@@ -256,6 +256,9 @@ describe("during the backfill", () => {
     }
     await drain(t);
     expect(await countedPosts(t)).toEqual({ total: 315, counted: 315 });
+    // A pass after the last write sees every post in the new shape.
+    await t.mutation(fn("mutation", "verify"), { rollout: ROLLOUT });
+    await drain(t);
     expect((await status(t)).verify).toMatchObject({ state: "done", checked: 315, mismatches: 0 });
     expect((await advance(t, "readNew")).phase).toBe("readNew");
   });

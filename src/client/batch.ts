@@ -15,7 +15,8 @@ import type {
 } from "convex/server";
 import { ConvexError, convexToJson, type GenericId, type Value } from "convex/values";
 import { describeError, isRolloutError, rolloutError } from "../shared/errors.js";
-import { DRY_RUN_REPORT_KEY } from "../shared/protocol.js";
+import { PAGE_READ_CAPS } from "../shared/limits.js";
+import { DRY_RUN_REPORT_KEY, SKIPPED_KEY } from "../shared/protocol.js";
 import {
   MAX_MISMATCH_IDS,
   type BatchResult,
@@ -79,12 +80,18 @@ export async function readPage<
   spec: Pick<BatchSpec<DataModel, T>, "table" | "customRange">,
   cursor: string | null,
   batchSize: number,
+  capReads = false,
 ) {
   const initial = ctx.db.query(spec.table);
   const query = spec.customRange ? spec.customRange(initial) : initial;
   const nativeCursor = decodeCursor(spec.table, cursor);
   try {
-    const page = await query.paginate({ cursor: nativeCursor, numItems: batchSize });
+    const page = await query.paginate({
+      cursor: nativeCursor,
+      numItems: batchSize,
+      // An adaptive batch stops reading at a quarter of the limits, however large its documents.
+      ...(capReads ? PAGE_READ_CAPS : {}),
+    });
     return {
       docs: page.page as unknown as AnyDoc[],
       continueCursor: encodeCursor(spec.table, page.continueCursor),
@@ -138,6 +145,13 @@ async function forEachDoc(
   else for (const doc of docs) await fn(doc);
 }
 
+export type BatchOptions = {
+  onError?: "stop" | "skip";
+  /** Documents to leave out: they threw in an earlier attempt at this batch. */
+  skip?: string[];
+  capReads?: boolean;
+};
+
 export async function runBatch<
   DataModel extends GenericDataModel,
   T extends TableNamesInDataModel<DataModel>,
@@ -146,29 +160,86 @@ export async function runBatch<
   spec: BatchSpec<DataModel, T>,
   cursor: string | null,
   batchSize: number,
+  options: BatchOptions = {},
 ): Promise<BatchResult> {
-  const page = await readPage(ctx, spec, cursor, batchSize);
-  let changed = 0;
-  await forEachDoc(page.docs, spec.parallelize, async (doc) => {
-    try {
-      if (await migrateDoc(ctx, spec, doc)) changed++;
-    } catch (error) {
-      if (isRolloutError(error)) throw error;
-      throw rolloutError(
-        "MigrateOneFailed",
-        `migrateOne threw on document ${doc._id} of "${spec.table}": ` +
-          `${describeError(error)} Nothing of this batch was written. Fix the code or ` +
-          `the document, then start the migration again: it resumes at this batch.`,
-        { documentId: doc._id, table: spec.table },
-      );
-    }
-  });
+  const page = await readPage(ctx, spec, cursor, batchSize, options.capReads);
+  const changed = await migrateDocs(ctx, spec, page.docs, options);
   return {
     continueCursor: page.continueCursor,
     isDone: page.isDone,
     processed: page.docs.length,
     changed,
   };
+}
+
+/**
+ * Retries documents of the failure ledger: each one that still exists is
+ * migrated again (one deleted since is simply done). Failures are reported
+ * the way `onError: "skip"` reports them.
+ */
+export async function retryDocs<
+  DataModel extends GenericDataModel,
+  T extends TableNamesInDataModel<DataModel>,
+>(
+  ctx: GenericMutationCtx<DataModel>,
+  spec: BatchSpec<DataModel, T>,
+  ids: string[],
+  skip: string[] = [],
+): Promise<BatchResult> {
+  const docs: AnyDoc[] = [];
+  for (const id of ids) {
+    const docId = ctx.db.normalizeId(spec.table, id);
+    const doc = docId === null ? null : await ctx.db.get(docId);
+    if (doc !== null) docs.push(doc as unknown as AnyDoc);
+  }
+  const changed = await migrateDocs(ctx, spec, docs, { onError: "skip", skip });
+  return { continueCursor: "", isDone: true, processed: ids.length, changed };
+}
+
+/**
+ * Applies migrateOne to each document; answers how many it patched. With
+ * `onError: "stop"` the first document that throws ends the batch with a
+ * `MigrateOneFailed`. With "skip", every document is tried; if any threw, the
+ * batch throws them all in one report, so this attempt is rolled back (undoing
+ * what those documents half wrote) and the component runs it again without them.
+ */
+async function migrateDocs<
+  DataModel extends GenericDataModel,
+  T extends TableNamesInDataModel<DataModel>,
+>(
+  ctx: GenericMutationCtx<DataModel>,
+  spec: BatchSpec<DataModel, T>,
+  docs: AnyDoc[],
+  { onError = "stop", skip = [] }: BatchOptions,
+): Promise<number> {
+  const skipped = new Set(skip);
+  const failures: { id: string; error: string }[] = [];
+  let changed = 0;
+  await forEachDoc(
+    docs.filter((doc) => !skipped.has(doc._id)),
+    spec.parallelize,
+    async (doc) => {
+      try {
+        if (await migrateDoc(ctx, spec, doc)) changed++;
+      } catch (error) {
+        if (isRolloutError(error)) throw error;
+        if (onError === "skip") {
+          failures.push({ id: doc._id, error: describeError(error) });
+          return;
+        }
+        throw rolloutError(
+          "MigrateOneFailed",
+          `migrateOne threw on document ${doc._id} of "${spec.table}": ` +
+            `${describeError(error).replace(/\.?$/, ".")} Nothing of this batch was written. ` +
+            `Fix the code or the document, then start the migration again: it resumes at ` +
+            `this batch. Or run it with '{"onError": "skip"}' to record such documents and go on.`,
+          { documentId: doc._id, table: spec.table },
+        );
+      }
+    },
+  );
+  if (failures.length > 0) throw new ConvexError({ [SKIPPED_KEY]: failures });
+  return changed;
 }
 
 /** Runs the batch, then throws its report so the caller's sub-transaction rolls back. */
@@ -236,7 +307,7 @@ export async function verifyBatch<
   cursor: string | null,
   batchSize: number,
 ): Promise<VerifyBatchResult> {
-  const page = await readPage(ctx, { table }, cursor, batchSize);
+  const page = await readPage(ctx, { table }, cursor, batchSize, true);
   const mismatchIds: string[] = [];
   let mismatches = 0;
   for (const doc of page.docs) {

@@ -4,14 +4,21 @@
  * dashboard) can call them; no browser can.
  */
 import {
+  internalActionGeneric,
   internalMutationGeneric,
   internalQueryGeneric,
+  type RegisteredAction,
   type GenericDataModel,
   type RegisteredMutation,
   type RegisteredQuery,
 } from "convex/server";
 import { v } from "convex/values";
-import type { MigrationStatus, RolloutStatus, Status } from "../shared/validators.js";
+import type {
+  DryRunReport,
+  MigrationStatus,
+  RolloutStatus,
+  Status,
+} from "../shared/validators.js";
 import type { Rollouts } from "./index.js";
 
 const vWho = { by: v.optional(v.string()), reason: v.optional(v.string()) };
@@ -23,6 +30,28 @@ export type CliVerbs = {
   cancel: RegisteredMutation<"internal", { name: string }, Promise<MigrationStatus>>;
   /** `npx convex run migrations:cancelAll` */
   cancelAll: RegisteredMutation<"internal", Record<string, never>, Promise<MigrationStatus[]>>;
+  /** `npx convex run migrations:pause '{name: "migrations:setDefault"}'` */
+  pause: RegisteredMutation<"internal", { name: string }, Promise<MigrationStatus>>;
+  /** `npx convex run migrations:resume '{name: "migrations:setDefault"}'` */
+  resume: RegisteredMutation<"internal", { name: string }, Promise<MigrationStatus>>;
+  /** `npx convex run migrations:throttle '{name: "migrations:setDefault", delayMs: 500}'` */
+  throttle: RegisteredMutation<
+    "internal",
+    { name: string; delayMs: number },
+    Promise<MigrationStatus>
+  >;
+  /** `npx convex run migrations:history '{cursor: null, numItems: 20}'` */
+  history: RegisteredQuery<
+    "internal",
+    { name?: string; cursor: string | null; numItems: number },
+    Promise<{ page: MigrationStatus[]; continueCursor: string; isDone: boolean }>
+  >;
+  /** `npx convex run migrations:plan '{fn: "migrations:setDefault"}'`: a dry run of every batch. */
+  plan: RegisteredAction<
+    "internal",
+    { fn: string; cursor?: string | null; batchSize?: number; reset?: boolean; maxBatches?: number },
+    Promise<DryRunReport>
+  >;
   /** `npx convex run migrations:advance '{rollout: "users.fullName", to: "dualWrite"}'` */
   advance: RegisteredMutation<
     "internal",
@@ -54,6 +83,36 @@ export function cliVerbs<DataModel extends GenericDataModel>(
     cancelAll: internalMutationGeneric({
       args: {},
       handler: async (ctx) => await rollouts.cancelAll(ctx),
+    }),
+    pause: internalMutationGeneric({
+      args: { name: v.string() },
+      handler: async (ctx, { name }) => await rollouts.pause(ctx, name),
+    }),
+    resume: internalMutationGeneric({
+      args: { name: v.string() },
+      handler: async (ctx, { name }) => await rollouts.resume(ctx, name),
+    }),
+    throttle: internalMutationGeneric({
+      args: { name: v.string(), delayMs: v.number() },
+      handler: async (ctx, { name, delayMs }) => await rollouts.throttle(ctx, name, delayMs),
+    }),
+    history: internalQueryGeneric({
+      args: {
+        name: v.optional(v.string()),
+        cursor: v.union(v.string(), v.null()),
+        numItems: v.number(),
+      },
+      handler: async (ctx, args) => await rollouts.history(ctx, args),
+    }),
+    plan: internalActionGeneric({
+      args: {
+        fn: v.string(),
+        cursor: v.optional(v.union(v.string(), v.null())),
+        batchSize: v.optional(v.number()),
+        reset: v.optional(v.boolean()),
+        maxBatches: v.optional(v.number()),
+      },
+      handler: async (ctx, { fn, ...options }) => await rollouts.plan(ctx, fn, options),
     }),
     advance: internalMutationGeneric({
       args: { rollout: v.string(), to: v.string(), ...vWho },

@@ -3,10 +3,8 @@
  * run, watch and cancel them through the component.
  */
 import {
-  createFunctionHandle,
   getFunctionName,
   internalMutationGeneric,
-  makeFunctionReference,
   type GenericDataModel,
   type GenericMutationCtx,
   type MutationBuilder,
@@ -16,30 +14,21 @@ import {
 import { v } from "convex/values";
 import type { ComponentApi } from "../component/_generated/component.js";
 import { checkBatchSize, rolloutError } from "../shared/errors.js";
-import { PROTOCOL_VERSION } from "../shared/protocol.js";
 import {
-  DEFAULT_BATCH_SIZE,
   MAX_BATCH_SIZE,
-  vStep,
-  type Description,
   type DryRunReport,
-  type MigrationAddress,
   type MigrationStatus,
   type RolloutStatus,
   type StartResult,
   type Status,
 } from "../shared/validators.js";
-import {
-  checkCursor,
-  dryRunBatch,
-  runBatch,
-  verifyBatch,
-  type AnyDoc,
-  type BatchSpec,
-  type MigrationSpec,
-} from "./batch.js";
+import { planToEnd } from "./actions.js";
+import { vMigrationArgs } from "./args.js";
+import type { AnyDoc, BatchSpec, MigrationSpec } from "./batch.js";
 import { cliVerbs } from "./cli.js";
+import { addressOf, moduleOf } from "./names.js";
 import { Rollout, type AnyRolloutSpec } from "./rollout.js";
+import { answerStep } from "./steps.js";
 import type {
   MigrationArgs,
   MigrationRef,
@@ -52,8 +41,10 @@ import type {
 export { isRolloutError, type RolloutErrorData, type RolloutErrorKind } from "../shared/errors.js";
 export type {
   DryRunReport,
+  Failure,
   Gate,
   MigrationStatus,
+  OnError,
   Phase,
   RolloutStatus,
   RunState,
@@ -62,28 +53,22 @@ export type {
   Transition,
   VerifyStatus,
 } from "../shared/validators.js";
-export { PHASES } from "../shared/validators.js";
+export { MAX_BATCH_SIZE, PHASES } from "../shared/validators.js";
+export { ADAPTIVE_MAX, ADAPTIVE_START, CONVEX_LIMITS } from "../shared/limits.js";
 export { Rollout, type AnyRolloutSpec, type RolloutSpec } from "./rollout.js";
 export type { CliVerbs } from "./cli.js";
-export { DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE } from "../shared/validators.js";
 export type { CustomRange, MigrateOne, MigrationSpec } from "./batch.js";
 export type * from "./types.js";
-
-const vMigrationArgs = {
-  fn: v.optional(v.string()),
-  cursor: v.optional(v.union(v.string(), v.null())),
-  batchSize: v.optional(v.number()),
-  dryRun: v.optional(v.boolean()),
-  reset: v.optional(v.boolean()),
-  next: v.optional(v.array(v.string())),
-  step: v.optional(vStep),
-};
+export { runToCompletion } from "./actions.js";
 
 /** Options for starting a run from server code. */
-export type RunOptions = Pick<MigrationArgs, "cursor" | "batchSize" | "dryRun" | "reset">;
+export type RunOptions = Omit<MigrationArgs, "fn" | "step" | "next">;
 
 /** What starting a migration answers: a status, or in a dry run the plan report. */
 export type RunResult = StartResult | DryRunReport;
+
+/** Who moves a rollout and why, kept in its transitions. */
+export type Who = { by?: string; reason?: string };
 
 export class Rollouts<DataModel extends GenericDataModel> {
   /** Rollouts declared on this instance, by name. */
@@ -113,52 +98,32 @@ export class Rollouts<DataModel extends GenericDataModel> {
    * Returning an object from `migrateOne` patches the document with it.
    */
   define(
-    spec: MigrationSpec<DataModel>,
+    spec: MigrationSpec<DataModel> & {
+      /** What runs do when migrateOne throws: "stop" (default) or "skip" and record it. */
+      onError?: "stop" | "skip";
+    },
   ): RegisteredMutation<"internal", MigrationArgs, Promise<RunResult>> {
     checkBatchSize(spec.batchSize, MAX_BATCH_SIZE);
-    const batchSize = spec.batchSize ?? this.options.defaultBatchSize ?? DEFAULT_BATCH_SIZE;
-    // The union of per-table specs, seen as one spec over "some table".
-    const batchSpec = spec as BatchSpec<DataModel, TableNamesInDataModel<DataModel>>;
+    const steps = {
+      // The union of per-table specs, seen as one spec over "some table".
+      spec: spec as BatchSpec<DataModel, TableNamesInDataModel<DataModel>>,
+      batchSize: spec.batchSize ?? this.options.defaultBatchSize ?? null,
+      onError: spec.onError ?? "stop",
+      verifyOf: (rollout: string) =>
+        // The rollout's check was typed for its table's documents; these are that table's.
+        this.declaredRollout(rollout).spec.verify as
+          | ((doc: AnyDoc, ctx: GenericMutationCtx<DataModel>) => boolean | Promise<boolean>)
+          | undefined,
+    };
     const builder = (this.options.internalMutation ?? internalMutationGeneric) as MutationBuilder<
       DataModel,
       "internal"
     >;
     return builder({
       args: vMigrationArgs,
-      handler: async (ctx, args): Promise<RunResult> => {
-        const { step } = args;
-        if (step?.kind === "describe") {
-          await checkCursor(ctx, batchSpec, step.cursor);
-          const description: Description = {
-            protocol: PROTOCOL_VERSION,
-            table: spec.table,
-            batchSize,
-          };
-          return description as unknown as RunResult; // step answers are for the component only
-        }
-        if (step?.kind === "batch") {
-          const run = step.dryRun ? dryRunBatch : runBatch;
-          return (await run(ctx, batchSpec, step.cursor, step.batchSize)) as unknown as RunResult;
-        }
-        if (step?.kind === "verify") {
-          const check = this.declaredRollout(step.rollout).spec.verify;
-          if (check === undefined) {
-            throw rolloutError("InvalidArgument", `${step.rollout} has no verify function.`);
-          }
-          // The rollout's check was typed for its table's documents; these are that table's.
-          const typedCheck = check as unknown as (
-            doc: AnyDoc,
-            ctx: GenericMutationCtx<DataModel>,
-          ) => boolean | Promise<boolean>;
-          const result = await verifyBatch(
-            ctx,
-            spec.table,
-            typedCheck,
-            step.cursor,
-            step.batchSize,
-          );
-          return result as unknown as RunResult;
-        }
+      handler: async (ctx, { step, ...args }): Promise<RunResult> => {
+        // The component's calls: step answers are for it only, not for people.
+        if (step !== undefined) return (await answerStep(ctx, step, steps)) as RunResult;
         // Called by a person (CLI, dashboard) or a runner: start, resume or dry-run.
         const { name } = await ctx.meta.getFunctionMetadata();
         if (args.fn !== undefined && this.qualify(args.fn) !== name) {
@@ -205,11 +170,7 @@ export class Rollouts<DataModel extends GenericDataModel> {
    * Starts or resumes one migration from server code (a mutation or action).
    * With `dryRun`, answers the plan report of its next batch and writes nothing.
    */
-  async runOne(
-    ctx: RunMutationCtx,
-    ref: MigrationRef,
-    options: RunOptions = {},
-  ): Promise<RunResult> {
+  async runOne(ctx: RunMutationCtx, ref: MigrationRef, options: RunOptions = {}): Promise<RunResult> {
     return await this.start(ctx, getFunctionName(ref), options);
   }
 
@@ -252,12 +213,56 @@ export class Rollouts<DataModel extends GenericDataModel> {
 
   /** Stops a migration after the batch in flight; its cursor is kept, so starting it again resumes. */
   async cancel(ctx: RunMutationCtx, migration: string | MigrationRef): Promise<MigrationStatus> {
-    return await ctx.runMutation(this.component.lib.cancel, { name: this.nameOf(migration) });
+    return await ctx.runMutation(this.component.controls.cancel, { name: this.nameOf(migration) });
   }
 
-  /** Cancels every running migration. */
+  /** Cancels every running or paused migration. */
   async cancelAll(ctx: RunMutationCtx): Promise<MigrationStatus[]> {
-    return await ctx.runMutation(this.component.lib.cancelAll, {});
+    return await ctx.runMutation(this.component.controls.cancelAll, {});
+  }
+
+  /** Pauses a running migration after the batch in flight, keeping its cursor. Idempotent. */
+  async pause(ctx: RunMutationCtx, migration: string | MigrationRef): Promise<MigrationStatus> {
+    return await ctx.runMutation(this.component.controls.pause, { name: this.nameOf(migration) });
+  }
+
+  /** Continues a paused (or failed, or canceled) migration at its cursor. Idempotent. */
+  async resume(ctx: RunMutationCtx, migration: string | MigrationRef): Promise<MigrationStatus> {
+    return await ctx.runMutation(this.component.controls.resume, { name: this.nameOf(migration) });
+  }
+
+  /** Sets the pause between a migration's batches, in ms, from its next batch on. */
+  async throttle(
+    ctx: RunMutationCtx,
+    migration: string | MigrationRef,
+    delayMs: number,
+  ): Promise<MigrationStatus> {
+    const name = this.nameOf(migration);
+    return await ctx.runMutation(this.component.controls.throttle, { name, delayMs });
+  }
+
+  /**
+   * Every run, newest first, a page at a time (of one migration when `name` is
+   * given): start, end, final state, counts, who started it and its settings.
+   */
+  async history(
+    ctx: RunQueryCtx,
+    args: { name?: string; cursor: string | null; numItems: number },
+  ): Promise<{ page: MigrationStatus[]; continueCursor: string; isDone: boolean }> {
+    const name = args.name === undefined ? undefined : this.qualify(args.name);
+    return await ctx.runQuery(this.component.lib.history, { ...args, name });
+  }
+
+  /**
+   * A plan report over the whole range (or `maxBatches` batches), from an
+   * action: the dry run of every batch, each rolled back. Writes nothing.
+   */
+  async plan(
+    ctx: RunActionCtx,
+    migration: string | MigrationRef,
+    options: Pick<MigrationArgs, "cursor" | "batchSize" | "reset" | "maxBatches"> = {},
+  ): Promise<DryRunReport> {
+    return await planToEnd(ctx, this.component, this.nameOf(migration), options);
   }
 
   /**
@@ -359,7 +364,7 @@ export class Rollouts<DataModel extends GenericDataModel> {
   private async declaration(name: string, spec: AnyRolloutSpec<DataModel>) {
     return {
       name,
-      backfill: await this.address(getFunctionName(spec.backfill)),
+      backfill: await addressOf(getFunctionName(spec.backfill)),
       hasVerify: spec.verify !== undefined,
     };
   }
@@ -371,44 +376,26 @@ export class Rollouts<DataModel extends GenericDataModel> {
   private async start(
     ctx: RunMutationCtx,
     name: string,
-    args: Omit<MigrationArgs, "fn" | "step">,
+    { fn: _fn, dryRun, maxBatches, next = [], ...args }: Omit<MigrationArgs, "step">,
   ): Promise<RunResult> {
     checkBatchSize(args.batchSize, MAX_BATCH_SIZE);
-    const migration = await this.address(name);
-    if (args.dryRun) {
+    const migration = await addressOf(name);
+    if (dryRun) {
+      const { cursor, batchSize, reset } = args;
       return await ctx.runMutation(this.component.lib.dryRun, {
         migration,
-        cursor: args.cursor,
-        batchSize: args.batchSize,
-        reset: args.reset,
+        cursor,
+        batchSize,
+        reset,
+        maxBatches,
       });
     }
-    const next = await Promise.all((args.next ?? []).map((n) => this.address(this.qualify(n))));
     return await ctx.runMutation(this.component.lib.start, {
+      ...args,
       migration,
-      cursor: args.cursor,
-      batchSize: args.batchSize,
-      reset: args.reset,
-      next,
+      next: await Promise.all(next.map((n) => addressOf(this.qualify(n)))),
       cliModule: this.verbsModule(name),
     });
-  }
-
-  /** A function handle the component can call, or `UnknownMigration` if no such function exists. */
-  private async address(name: string): Promise<MigrationAddress> {
-    try {
-      return {
-        name,
-        fnHandle: await createFunctionHandle(makeFunctionReference<"mutation">(name)),
-      };
-    } catch {
-      throw rolloutError(
-        "UnknownMigration",
-        `There is no function named "${name}". Migration names are "file:export", ` +
-          `e.g. "migrations:setDefault"; check the spelling and that it is deployed.`,
-        { name },
-      );
-    }
   }
 
   private qualify(name: string): string {
@@ -420,45 +407,6 @@ export class Rollouts<DataModel extends GenericDataModel> {
   }
 }
 
-/**
- * Runs a migration to the end from an action (or a test), one transaction per
- * batch, without the scheduler. Answers the final status; a run that is
- * already running on the scheduler is left to it and its status answered.
- *
- * ```ts
- * export const backfillNow = internalAction({
- *   handler: async (ctx) => runToCompletion(ctx, components.rollouts, internal.migrations.setDefault),
- * });
- * ```
- */
-export async function runToCompletion(
-  ctx: RunActionCtx,
-  component: ComponentApi,
-  ref: MigrationRef,
-  options: Omit<RunOptions, "dryRun"> & { cliModule?: string } = {},
-): Promise<MigrationStatus> {
-  const name = getFunctionName(ref);
-  const { cliModule, ...runOptions } = options;
-  const { status } = await ctx.runMutation(component.lib.start, {
-    migration: { name, fnHandle: await createFunctionHandle(ref) },
-    ...runOptions,
-    cliModule: cliModule ?? moduleOf(name),
-    schedule: false,
-  });
-  let current = status;
-  while (current.state === "running") {
-    const stepped = await ctx.runMutation(component.lib.step, { name });
-    // Someone else's scheduled run: it advances on its own; do not spin on it.
-    if (stepped.batches === current.batches && stepped.state === "running") return stepped;
-    current = stepped;
-  }
-  return current;
-}
-
 function nameOfRollout(rollout: string | Rollout): string {
   return typeof rollout === "string" ? rollout : rollout.name;
-}
-
-function moduleOf(name: string): string {
-  return name.includes(":") ? name.slice(0, name.indexOf(":")) : "migrations";
 }

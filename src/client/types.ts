@@ -7,7 +7,7 @@ import type {
   GenericQueryCtx,
   MutationBuilder,
 } from "convex/server";
-import type { Step } from "../shared/validators.js";
+import type { OnError, Step } from "../shared/validators.js";
 
 /** Any context that can run a component query: a query, mutation or action. */
 export type RunQueryCtx = Pick<GenericQueryCtx<GenericDataModel>, "runQuery">;
@@ -22,13 +22,26 @@ export type MigrationArgs = {
   fn?: string;
   /** Start here instead of the saved cursor; null is the start of the range. */
   cursor?: string | null;
+  /** A fixed batch size. Default: chosen batch by batch (adaptive), unless `define()` fixes one. */
   batchSize?: number;
-  /** Report what the next batch would change, and write nothing. */
+  /** Report what the next batch (or `maxBatches`) would change, and write nothing. */
   dryRun?: boolean;
+  /** With `dryRun`: how many batches the plan covers, from 1 (default) to 100. */
+  maxBatches?: number;
   /** Start over from the beginning, even if the last run finished. */
   reset?: boolean;
   /** Migrations to run, in order, once this one is done (names like "migrations:setDefault"). */
   next?: string[];
+  /** Pause between batches, in ms (default 0); `throttle` changes it while the run goes on. */
+  delayMs?: number;
+  /** When migrateOne throws: "stop" the run (default), or record the document and go on. */
+  onError?: OnError;
+  /** Run only the documents in the failure ledger, clearing those that now succeed. */
+  retryFailed?: boolean;
+  /** An estimate of the documents in range, for the percentage and ETA. */
+  estimatedTotal?: number;
+  /** Who or what starts the run, kept in its history. */
+  by?: string;
   /** Set by the component when it calls a batch; not for people. */
   step?: Step;
 };
@@ -42,7 +55,11 @@ export type RolloutsOptions<DataModel extends GenericDataModel> = {
    * functions and triggers. Default: Convex's `internalMutationGeneric`.
    */
   internalMutation?: MutationBuilder<DataModel, "internal">;
-  /** Documents per batch when neither the run nor `define()` gives one. Default: 100. */
+  /**
+   * A fixed batch size for every migration that does not set its own. Default:
+   * none, so runs size their batches themselves, growing while they stay well
+   * inside Convex's limits.
+   */
   defaultBatchSize?: number;
   /**
    * Prefixed to names given as strings that have no module, so `{fn: "setDefault"}`

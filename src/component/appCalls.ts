@@ -9,11 +9,11 @@
 import type { FunctionHandle } from "convex/server";
 import { ConvexError } from "convex/values";
 import { describeError, isRolloutError, rolloutError } from "../shared/errors.js";
-import { DRY_RUN_REPORT_KEY, PROTOCOL_VERSION } from "../shared/protocol.js";
+import { DRY_RUN_REPORT_KEY, PROTOCOL_VERSION, SKIPPED_KEY } from "../shared/protocol.js";
+import type { PlanBatch } from "../shared/plan.js";
 import type {
   BatchResult,
   Description,
-  DryRunReport,
   MigrationAddress,
   Step,
 } from "../shared/validators.js";
@@ -70,19 +70,52 @@ export async function describeMigration(
   return answer as Description;
 }
 
-/** Runs one batch for real. Throws whatever the batch threw; its writes are rolled back. */
-export async function runBatchInApp(
+/** A batch or retry step, as the component sends it (the `skip` list is added here). */
+export type WorkStep = Extract<Step, { kind: "batch" | "retry" }>;
+
+/** How many times a batch is re-run without the documents that threw before the run stops. */
+const SKIP_ATTEMPTS = 3;
+
+/**
+ * Runs one batch for real. Throws whatever the batch threw; its writes are
+ * rolled back. With `onError: "skip"` (and for retries), a batch in which
+ * documents threw reports them and is rolled back; it is then run again
+ * without them, so their partial writes are undone while the rest commits.
+ */
+export async function runStepInApp(
   ctx: MutationCtx,
   fnHandle: string,
-  cursor: string | null,
-  batchSize: number,
-): Promise<BatchResult> {
-  return await ctx.runMutation(fnHandle as StepHandle<BatchResult>, {
-    step: { kind: "batch", cursor, batchSize, dryRun: false },
-  });
+  step: WorkStep,
+): Promise<{ result: BatchResult; failures: { id: string; error: string }[] }> {
+  let failures: { id: string; error: string }[] = [];
+  for (let attempt = 0; attempt < SKIP_ATTEMPTS; attempt++) {
+    try {
+      const result = await ctx.runMutation(fnHandle as StepHandle<BatchResult>, {
+        step: { ...step, skip: failures.map((f) => f.id) },
+      });
+      return { result, failures };
+    } catch (error) {
+      const skipped = reported<{ id: string; error: string }[]>(error, SKIPPED_KEY);
+      if (skipped === null) throw error;
+      failures = [...failures, ...skipped];
+    }
+  }
+  throw new Error(
+    `Documents kept failing differently in ${SKIP_ATTEMPTS} attempts at the same batch ` +
+      `(${failures.map((f) => f.id).join(", ")}); the run stops here.`,
+  );
 }
 
-export type DryRunBatch = Omit<DryRunReport, "name" | "cursor" | "dryRun">;
+/** The value a batch reported under `key` in the ConvexError it threw, or null. */
+function reported<Value>(error: unknown, key: string): Value | null {
+  const data: unknown = error instanceof ConvexError ? error.data : undefined;
+  if (typeof data === "object" && data !== null && key in data) {
+    return (data as Record<string, Value>)[key]!;
+  }
+  return null;
+}
+
+export type DryRunBatch = PlanBatch;
 
 /**
  * Runs one batch as a dry run. The app's side throws its report, so that all
@@ -100,11 +133,9 @@ export async function dryRunBatchInApp(
       step: { kind: "batch", cursor, batchSize, dryRun: true },
     });
   } catch (error) {
-    const data: unknown = error instanceof ConvexError ? error.data : undefined;
-    if (typeof data === "object" && data !== null && DRY_RUN_REPORT_KEY in data) {
-      return (data as Record<typeof DRY_RUN_REPORT_KEY, DryRunBatch>)[DRY_RUN_REPORT_KEY];
-    }
-    throw error;
+    const report = reported<DryRunBatch>(error, DRY_RUN_REPORT_KEY);
+    if (report === null) throw error;
+    return report;
   }
   throw new Error("The dry-run batch returned instead of rolling back; nothing was reported.");
 }

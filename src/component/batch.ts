@@ -2,14 +2,19 @@
  * The batch loop: one batch per transaction, the cursor saved with it.
  *
  * Bookkeeping per batch is one read and one write of the run's own document
- * (plus the scheduled successor), whatever the size of the migrated table.
+ * (plus the scheduled successor), whatever the size of the migrated table;
+ * documents that throw with `onError: "skip"` add one ledger write each.
  */
 import { v } from "convex/values";
 import { describeError, isRolloutError } from "../shared/errors.js";
+import { isLimitError, nextBatchSize, shrunkBatchSize, type Usage } from "../shared/limits.js";
+import type { BatchResult } from "../shared/validators.js";
 import { internal } from "./_generated/api.js";
-import type { Doc } from "./_generated/dataModel.js";
+import type { Doc, Id } from "./_generated/dataModel.js";
 import { internalMutation, type MutationCtx } from "./_generated/server.js";
-import { runBatchInApp } from "./appCalls.js";
+import { runStepInApp, type WorkStep } from "./appCalls.js";
+import { clearRetried, ledgerPage, recordFailures } from "./ledger.js";
+import { RATE_WINDOW } from "./runs.js";
 import { startMigration } from "./start.js";
 import { startVerifyPass } from "./verify.js";
 
@@ -18,31 +23,63 @@ export const runBatch = internalMutation({
   returns: v.null(),
   handler: async (ctx, { runId, attempt }) => {
     const run = await ctx.db.get("runs", runId);
-    // Canceled, finished, or superseded by a resume: this batch has nothing to do.
+    // Canceled, paused, finished, or superseded by a resume: nothing to do.
     if (run === null || run.state !== "running" || run.attempt !== attempt) return null;
     await executeBatch(ctx, run, { schedule: true });
     return null;
   },
 });
 
+/** Schedules the run's next batch after its delay. */
+export async function scheduleBatch(
+  ctx: MutationCtx,
+  run: Doc<"runs">,
+  delayMs = run.delayMs,
+): Promise<Id<"_scheduled_functions">> {
+  return await ctx.scheduler.runAfter(delayMs, internal.batch.runBatch, {
+    runId: run._id,
+    attempt: run.attempt,
+  });
+}
+
 /**
  * Runs the run's next batch and records it. A batch that throws is rolled back
  * on its own (its sub-transaction), so the saved cursor stays at the last batch
- * that committed, and the run stops as failed with the error and, when
- * `migrateOne` threw, the document it threw on.
+ * that committed. An adaptive run that hits a Convex limit retries the same
+ * cursor with a smaller batch; otherwise the run stops as failed with the
+ * error and, when `migrateOne` threw, the document it threw on.
  */
 export async function executeBatch(
   ctx: MutationCtx,
   run: Doc<"runs">,
   { schedule }: { schedule: boolean },
 ): Promise<void> {
-  let result;
+  const ledger = run.retryFailed ? await ledgerPage(ctx, run) : null;
+  const step: WorkStep = ledger
+    ? { kind: "retry", ids: ledger.ids }
+    : {
+        kind: "batch",
+        cursor: run.cursor,
+        batchSize: run.batchSize,
+        dryRun: false,
+        onError: run.onError,
+        capReads: run.adaptive,
+      };
+  let outcome;
   try {
-    result = await runBatchInApp(ctx, run.fnHandle, run.cursor, run.batchSize);
+    outcome = await runStepInApp(ctx, run.fnHandle, step);
   } catch (error) {
+    const message = describeError(error);
+    if (run.adaptive && run.batchSize > 1 && isLimitError(message)) {
+      // Same cursor, a smaller batch: the failed attempt wrote nothing.
+      const smaller = { ...run, batchSize: shrunkBatchSize(run.batchSize) };
+      const jobId = schedule ? await scheduleBatch(ctx, smaller, 0) : undefined;
+      await ctx.db.patch("runs", run._id, { batchSize: smaller.batchSize, jobId });
+      return;
+    }
     await ctx.db.patch("runs", run._id, {
       state: "failed",
-      error: describeError(error),
+      error: message,
       failedDocumentId:
         isRolloutError(error, "MigrateOneFailed") && typeof error.data.documentId === "string"
           ? error.data.documentId
@@ -52,19 +89,28 @@ export async function executeBatch(
     });
     return;
   }
+  const { failures } = outcome;
+  const result: BatchResult = ledger
+    ? { ...outcome.result, continueCursor: ledger.cursor, isDone: ledger.isDone }
+    : outcome.result;
+  const newFailures = ledger
+    ? await clearRetried(ctx, run.name, ledger.ids, failures)
+    : await recordFailures(ctx, run.name, failures);
+  const now = Date.now();
   const progress = {
     cursor: result.continueCursor,
     processed: run.processed + result.processed,
     changed: run.changed + result.changed,
+    failed: run.failed + newFailures,
     batches: run.batches + 1,
+    recent: [...run.recent, { at: now, processed: result.processed }].slice(-RATE_WINDOW),
+    batchSize:
+      run.adaptive && !ledger
+        ? nextBatchSize(run.batchSize, await batchUsage(ctx), result.processed)
+        : run.batchSize,
   };
   if (!result.isDone) {
-    const jobId = schedule
-      ? await ctx.scheduler.runAfter(0, internal.batch.runBatch, {
-          runId: run._id,
-          attempt: run.attempt,
-        })
-      : undefined;
+    const jobId = schedule ? await scheduleBatch(ctx, run) : undefined;
     await ctx.db.patch("runs", run._id, { ...progress, jobId });
     return;
   }
@@ -72,11 +118,51 @@ export async function executeBatch(
     ...progress,
     state: "done",
     isDone: true,
-    endedAt: Date.now(),
+    endedAt: now,
     jobId: undefined,
   });
   await startNextInChain(ctx, run, schedule);
   if (run.rollout !== undefined) await verifyAfterBackfill(ctx, run);
+}
+
+/**
+ * What this transaction has used so far: the batch's page and writes (its
+ * sub-transaction's usage folds into ours when it commits) and our own small
+ * reads. Unknown on a backend without transaction metrics: grow cautiously.
+ */
+async function batchUsage(ctx: MutationCtx): Promise<Usage> {
+  try {
+    const metrics = await ctx.meta.getTransactionMetrics();
+    return {
+      bytesRead: metrics.bytesRead.used,
+      documentsRead: metrics.documentsRead.used,
+      databaseQueries: metrics.databaseQueries.used,
+      bytesWritten: metrics.bytesWritten.used,
+      documentsWritten: metrics.documentsWritten.used,
+    };
+  } catch {
+    return { bytesRead: 0, documentsRead: 0, databaseQueries: 0, bytesWritten: 0, documentsWritten: 0 };
+  }
+}
+
+/** A run that finished starts the next migration of its chain (a `runAll`). */
+async function startNextInChain(ctx: MutationCtx, run: Doc<"runs">, schedule: boolean) {
+  const [head, ...rest] = run.next;
+  if (head === undefined) return;
+  try {
+    await startMigration(ctx, {
+      migration: head,
+      next: rest,
+      cliModule: run.cliModule,
+      schedule,
+      by: run.by,
+    });
+  } catch (error) {
+    // This run did finish; say on it why the chain stopped rather than undo it.
+    await ctx.db.patch("runs", run._id, {
+      error: `Done, but the next migration ${head.name} could not start: ${describeError(error)}`,
+    });
+  }
 }
 
 /**
@@ -100,21 +186,3 @@ async function verifyAfterBackfill(ctx: MutationCtx, run: Doc<"runs">) {
   }
 }
 
-/** A run that finished starts the next migration of its chain (a `runAll`). */
-async function startNextInChain(ctx: MutationCtx, run: Doc<"runs">, schedule: boolean) {
-  const [head, ...rest] = run.next;
-  if (head === undefined) return;
-  try {
-    await startMigration(ctx, {
-      migration: head,
-      next: rest,
-      cliModule: run.cliModule,
-      schedule,
-    });
-  } catch (error) {
-    // This run did finish; say on it why the chain stopped rather than undo it.
-    await ctx.db.patch("runs", run._id, {
-      error: `Done, but the next migration ${head.name} could not start: ${describeError(error)}`,
-    });
-  }
-}

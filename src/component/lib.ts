@@ -4,27 +4,32 @@
  * browsers), and the app exposes them only through internal functions.
  */
 import { v } from "convex/values";
-import { checkBatchSize, rolloutError } from "../shared/errors.js";
+import { checkBatchSize, describeError, rolloutError } from "../shared/errors.js";
+import { ADAPTIVE_START } from "../shared/limits.js";
 import {
   MAX_BATCH_SIZE,
   vDryRunReport,
   vMigrationAddress,
   vMigrationStatus,
+  vOnError,
   vStartResult,
   vStatus,
   type MigrationStatus,
   type RolloutStatus,
 } from "../shared/validators.js";
 import type { Doc } from "./_generated/dataModel.js";
-import { mutation, query, type QueryCtx } from "./_generated/server.js";
+import { mutation, query, type MutationCtx } from "./_generated/server.js";
 import { describeMigration, dryRunBatchInApp } from "./appCalls.js";
 import { executeBatch } from "./batch.js";
 import { getRollout, rolloutStatus, storedRolloutStatus } from "./rolloutStatus.js";
-import { cancelRun, latestRun, toStatus, withLiveState } from "./runs.js";
+import { addToPlan, emptyPlan, type Plan } from "../shared/plan.js";
+import { latestRun, requireRun, toStatus, withLiveState } from "./runs.js";
 import { startMigration } from "./start.js";
 
 /** Status lists at most this many migrations, so it stays cheap however much ran. */
 export const MAX_STATUS_LIMIT = 100;
+/** How many of the latest runs status shows. */
+export const STATUS_HISTORY = 5;
 
 const vCursorArg = v.optional(v.union(v.string(), v.null()));
 const vDeclaredRollout = v.object({
@@ -42,6 +47,11 @@ export const start = mutation({
     reset: v.optional(v.boolean()),
     next: v.optional(v.array(vMigrationAddress)),
     cliModule: v.string(),
+    delayMs: v.optional(v.number()),
+    onError: v.optional(vOnError),
+    retryFailed: v.optional(v.boolean()),
+    estimatedTotal: v.optional(v.number()),
+    by: v.optional(v.string()),
     /** False when the caller drives the batches itself with `step`. */
     schedule: v.optional(v.boolean()),
   },
@@ -54,9 +64,15 @@ export const start = mutation({
     }),
 });
 
+/** The most batches one dry run covers in its transaction. */
+export const MAX_DRY_RUN_BATCHES = 100;
+
 /**
- * A plan report of the next batch (or the batch at `cursor`): it runs the real
- * code path in the app and rolls it back. This mutation writes nothing of its own.
+ * A plan report of the next batches (or those from `cursor`): each runs the
+ * real code path in the app and is rolled back. This mutation writes nothing
+ * of its own. It covers up to `maxBatches` batches, stopping sooner when its
+ * transaction has read half of what Convex allows (the rolled-back batches'
+ * reads still count); the report says where to continue.
  */
 export const dryRun = mutation({
   args: {
@@ -64,17 +80,36 @@ export const dryRun = mutation({
     cursor: vCursorArg,
     batchSize: v.optional(v.number()),
     reset: v.optional(v.boolean()),
+    maxBatches: v.optional(v.number()),
   },
   returns: vDryRunReport,
   handler: async (ctx, args) => {
     checkBatchSize(args.batchSize, MAX_BATCH_SIZE);
+    const maxBatches = args.maxBatches ?? 1;
+    checkCount("maxBatches", maxBatches, 1, MAX_DRY_RUN_BATCHES);
     const saved = await latestRun(ctx, args.migration.name);
-    const resumable = saved !== null && !saved.isDone && args.reset !== true;
+    const resumable = saved !== null && !saved.isDone && !saved.retryFailed && args.reset !== true;
     const cursor = args.cursor !== undefined ? args.cursor : resumable ? saved.cursor : null;
     const description = await describeMigration(ctx, args.migration, cursor);
-    const batchSize = args.batchSize ?? (resumable ? saved.batchSize : description.batchSize);
-    const report = await dryRunBatchInApp(ctx, args.migration.fnHandle, cursor, batchSize);
-    return { ...report, name: args.migration.name, cursor, dryRun: true as const };
+    const batchSize =
+      args.batchSize ?? (resumable ? saved.batchSize : (description.batchSize ?? ADAPTIVE_START));
+    let report: Plan | ReturnType<typeof emptyPlan> = emptyPlan(cursor);
+    while (report.batches < maxBatches && !report.isDone) {
+      const batch = await dryRunBatchInApp(
+        ctx,
+        args.migration.fnHandle,
+        report.continueCursor,
+        batchSize,
+      );
+      report = addToPlan(report, batch);
+      if (report.batches < maxBatches && !report.isDone && (await nearReadLimits(ctx))) {
+        report = { ...report, stoppedEarly: true };
+        break;
+      }
+    }
+    // At least one batch ran, so the report has a cursor to continue from.
+    const plan = report as Plan;
+    return { ...plan, name: args.migration.name, cursor, dryRun: true as const };
   },
 });
 
@@ -90,26 +125,7 @@ export const step = mutation({
     if (run.state === "running" && run.jobId === undefined) {
       await executeBatch(ctx, run, { schedule: false });
     }
-    return toStatus((await ctx.db.get("runs", run._id))!);
-  },
-});
-
-export const cancel = mutation({
-  args: { name: v.string() },
-  returns: vMigrationStatus,
-  handler: async (ctx, { name }) => toStatus(await cancelRun(ctx, await requireRun(ctx, name))),
-});
-
-export const cancelAll = mutation({
-  args: {},
-  returns: v.array(vMigrationStatus),
-  handler: async (ctx) => {
-    const statuses: MigrationStatus[] = [];
-    for (const row of await ctx.db.query("migrations").take(MAX_STATUS_LIMIT)) {
-      const run = await ctx.db.get("runs", row.runId);
-      if (run?.state === "running") statuses.push(toStatus(await cancelRun(ctx, run)));
-    }
-    return statuses;
+    return await toStatus(ctx, (await ctx.db.get("runs", run._id))!);
   },
 });
 
@@ -137,7 +153,17 @@ export const status = query({
       for (const row of rows) runs.push(await ctx.db.get("runs", row.runId));
     }
     const migrations: MigrationStatus[] = [];
-    for (const run of runs) if (run) migrations.push(toStatus(await withLiveState(ctx, run)));
+    for (const run of runs) {
+      if (run) migrations.push(await toStatus(ctx, await withLiveState(ctx, run)));
+    }
+    const history: MigrationStatus[] = [];
+    for (const run of await ctx.db
+      .query("runs")
+      .withIndex("by_startedAt")
+      .order("desc")
+      .take(STATUS_HISTORY)) {
+      history.push(await toStatus(ctx, await withLiveState(ctx, run)));
+    }
 
     const rollouts: RolloutStatus[] = [];
     const shown = new Set<string>();
@@ -154,31 +180,69 @@ export const status = query({
       // Declared rollouts beyond `limit` may be stored without being listed above.
       rollouts.push(await rolloutStatus(ctx, await getRollout(ctx, d.name), d));
     }
-    return { migrations, rollouts };
+    return { migrations, rollouts, history };
+  },
+});
+
+/** Every run, newest first, a page at a time; of one migration when `name` is given. */
+export const history = query({
+  args: {
+    name: v.optional(v.string()),
+    cursor: v.union(v.string(), v.null()),
+    numItems: v.number(),
+  },
+  returns: v.object({
+    page: v.array(vMigrationStatus),
+    continueCursor: v.string(),
+    isDone: v.boolean(),
+  }),
+  handler: async (ctx, { name, cursor, numItems }) => {
+    checkCount("numItems", numItems, 1, MAX_STATUS_LIMIT);
+    const runs =
+      name === undefined
+        ? ctx.db.query("runs").withIndex("by_startedAt").order("desc")
+        : ctx.db
+            .query("runs")
+            .withIndex("by_name", (q) => q.eq("name", name))
+            .order("desc");
+    let result;
+    try {
+      result = await runs.paginate({ cursor, numItems });
+    } catch (error) {
+      throw rolloutError(
+        "InvalidCursor",
+        `That history cursor does not parse (${describeError(error)}). Pass null for the ` +
+          `first page, then each page's continueCursor.`,
+      );
+    }
+    const page: MigrationStatus[] = [];
+    for (const run of result.page) page.push(await toStatus(ctx, await withLiveState(ctx, run)));
+    return { page, continueCursor: result.continueCursor, isDone: result.isDone };
   },
 });
 
 function checkLimit(what: string, value: number) {
-  const minimum = what === "limit" ? 1 : 0;
-  if (!Number.isInteger(value) || value < minimum || value > MAX_STATUS_LIMIT) {
+  checkCount(what, value, what === "limit" ? 1 : 0, MAX_STATUS_LIMIT);
+}
+
+function checkCount(what: string, value: number, minimum: number, maximum: number) {
+  if (!Number.isInteger(value) || value < minimum || value > maximum) {
     throw rolloutError(
       "InvalidArgument",
-      `${what} must be a whole number from ${minimum} to ${MAX_STATUS_LIMIT}; got ${value}. ` +
-        `Status lists the most recent ones: ask for fewer, or by name.`,
+      `${what} must be a whole number from ${minimum} to ${maximum}; got ${value}.`,
       { [what]: Number.isFinite(value) ? value : String(value) },
     );
   }
 }
 
-async function requireRun(ctx: QueryCtx, name: string): Promise<Doc<"runs">> {
-  const run = await latestRun(ctx, name);
-  if (run === null) {
-    throw rolloutError(
-      "UnknownMigration",
-      `No migration named "${name}" has run here. Names look like "migrations:setDefault" ` +
-        `(file:export); run \`npx convex run migrations:status\` to list those that have.`,
-      { name },
+/** True once this transaction has read half of what Convex allows. */
+async function nearReadLimits(ctx: MutationCtx): Promise<boolean> {
+  try {
+    const { bytesRead, documentsRead, databaseQueries } = await ctx.meta.getTransactionMetrics();
+    return [bytesRead, documentsRead, databaseQueries].some(
+      (m) => m.used >= (m.used + m.remaining) / 2,
     );
+  } catch {
+    return false;
   }
-  return await withLiveState(ctx, run);
 }

@@ -1,7 +1,13 @@
 /** Reading runs and turning them into the status the app and the CLI see. */
+import { rolloutError } from "../shared/errors.js";
+import type { Commands, Failure, MigrationStatus } from "../shared/validators.js";
 import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
-import type { Commands, MigrationStatus } from "../shared/validators.js";
+
+/** How many failures status shows per migration. */
+export const STATUS_FAILURES = 3;
+/** How many recent batches the rate is measured over. */
+export const RATE_WINDOW = 8;
 
 /** The latest run of a migration, or null if it never ran. Two indexed reads. */
 export async function latestRun(ctx: QueryCtx, name: string): Promise<Doc<"runs"> | null> {
@@ -37,23 +43,72 @@ export async function withLiveState(ctx: QueryCtx, run: Doc<"runs">): Promise<Do
 
 export function commandsFor(run: Pick<Doc<"runs">, "name" | "cliModule">): Commands {
   const verbs = run.cliModule;
+  const byName = `'${JSON.stringify({ name: run.name })}'`;
   return {
     watch: `npx convex run ${verbs}:status --watch`,
     start: `npx convex run ${run.name}`,
-    cancel: `npx convex run ${verbs}:cancel '${JSON.stringify({ name: run.name })}'`,
+    cancel: `npx convex run ${verbs}:cancel ${byName}`,
+    pause: `npx convex run ${verbs}:pause ${byName}`,
+    resume: `npx convex run ${verbs}:resume ${byName}`,
     startOver: `npx convex run ${run.name} '{"reset": true}'`,
+    retryFailed: `npx convex run ${run.name} '{"retryFailed": true}'`,
   };
 }
 
-export function toStatus(run: Doc<"runs">): MigrationStatus {
+/** The first few ledger entries of a migration (reads at most `STATUS_FAILURES` rows). */
+export async function firstFailures(ctx: QueryCtx, name: string): Promise<Failure[]> {
+  const rows = await ctx.db
+    .query("failures")
+    .withIndex("by_name_and_documentId", (q) => q.eq("name", name))
+    .take(STATUS_FAILURES);
+  return rows.map(({ documentId, error, at }) => ({ documentId, error, at }));
+}
+
+/** Documents per second over the recent batches, or null before there is a measure. */
+function rateOf(run: Doc<"runs">): number | null {
+  const [first, ...rest] = run.recent;
+  if (first === undefined) return null;
+  // With one batch, measure from the start of the attempt.
+  const from = rest.length > 0 ? first.at : run.attemptStartedAt;
+  const docs = rest.length > 0 ? rest.reduce((sum, b) => sum + b.processed, 0) : first.processed;
+  const last = rest.at(-1)?.at ?? first.at;
+  return last > from ? (docs * 1000) / (last - from) : null;
+}
+
+export async function toStatus(ctx: QueryCtx, run: Doc<"runs">): Promise<MigrationStatus> {
+  const rate = rateOf(run);
+  const estimate = run.estimatedTotal ?? null;
+  const done = run.state === "done";
+  const percent = done
+    ? 100
+    : estimate === null || estimate === 0
+      ? null
+      : // An estimate can be low (the table grew): stay below 100 until done.
+        Math.min(99.9, Math.round((run.processed / estimate) * 1000) / 10);
+  const etaMs =
+    done || estimate === null || rate === null || rate === 0
+      ? null
+      : Math.round((Math.max(0, estimate - run.processed) / rate) * 1000);
   return {
     name: run.name,
+    runId: run._id,
     state: run.state,
+    mode: run.retryFailed ? "retryFailed" : "all",
     isDone: run.isDone,
     processed: run.processed,
     changed: run.changed,
+    failed: run.failed,
+    failures: run.failed > 0 ? await firstFailures(ctx, run.name) : [],
+    onError: run.onError,
     batches: run.batches,
     batchSize: run.batchSize,
+    adaptive: run.adaptive,
+    delayMs: run.delayMs,
+    rate: rate === null ? null : Math.round(rate),
+    estimatedTotal: estimate,
+    percent,
+    etaMs,
+    by: run.by,
     cursor: run.cursor,
     startedAt: run.startedAt,
     attemptStartedAt: run.attemptStartedAt,
@@ -67,12 +122,43 @@ export function toStatus(run: Doc<"runs">): MigrationStatus {
 
 /** Stops a running run after the batch in flight. Idempotent on a run that is not running. */
 export async function cancelRun(ctx: MutationCtx, run: Doc<"runs">): Promise<Doc<"runs">> {
-  if (run.state !== "running") return run;
+  return await stopRun(ctx, run, "canceled");
+}
+
+/**
+ * Stops a running (or, for cancel, paused) run: its pending batch is canceled
+ * and its cursor kept. Anything else is returned unchanged.
+ */
+export async function stopRun(
+  ctx: MutationCtx,
+  run: Doc<"runs">,
+  state: "canceled" | "paused",
+): Promise<Doc<"runs">> {
+  const stoppable = run.state === "running" || (state === "canceled" && run.state === "paused");
+  if (!stoppable) return run;
   if (run.jobId !== undefined) {
     const job = await ctx.db.system.get("_scheduled_functions", run.jobId);
     if (job?.state.kind === "pending") await ctx.scheduler.cancel(run.jobId);
   }
-  const patch = { state: "canceled" as const, endedAt: Date.now(), jobId: undefined };
+  const patch = {
+    state,
+    endedAt: state === "canceled" ? Date.now() : undefined,
+    jobId: undefined,
+  };
   await ctx.db.patch("runs", run._id, patch);
   return { ...run, ...patch };
+}
+
+/** The latest run of a migration as it really stands, or `UnknownMigration`. */
+export async function requireRun(ctx: QueryCtx, name: string): Promise<Doc<"runs">> {
+  const run = await latestRun(ctx, name);
+  if (run === null) {
+    throw rolloutError(
+      "UnknownMigration",
+      `No migration named "${name}" has run here. Names look like "migrations:setDefault" ` +
+        `(file:export); run \`npx convex run migrations:status\` to list those that have.`,
+      { name },
+    );
+  }
+  return await withLiveState(ctx, run);
 }

@@ -2,6 +2,7 @@ import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
 import {
   vMigrationAddress,
+  vOnError,
   vPhase,
   vRunState,
   vTransition,
@@ -39,10 +40,22 @@ export default defineSchema({
     state: vRunState,
     isDone: v.boolean(),
     cursor: v.union(v.string(), v.null()),
+    /** The batch size in use; an adaptive run changes it batch by batch. */
     batchSize: v.number(),
+    adaptive: v.boolean(),
+    delayMs: v.number(),
+    onError: vOnError,
+    /** A run over the failure ledger only. */
+    retryFailed: v.optional(v.boolean()),
     processed: v.number(),
     changed: v.number(),
+    /** Documents recorded in the failure ledger by this run. */
+    failed: v.number(),
     batches: v.number(),
+    /** The last few batches (end time, documents), for the rate; bounded. */
+    recent: v.array(v.object({ at: v.number(), processed: v.number() })),
+    estimatedTotal: v.optional(v.number()),
+    by: v.optional(v.string()),
     startedAt: v.number(),
     attemptStartedAt: v.number(),
     endedAt: v.optional(v.number()),
@@ -61,7 +74,21 @@ export default defineSchema({
     jobId: v.optional(v.id("_scheduled_functions")),
     /** The rollout whose backfill this run is, when a rollout started it. */
     rollout: v.optional(v.string()),
-  }).index("by_name", ["name"]),
+  })
+    .index("by_name", ["name"])
+    .index("by_startedAt", ["startedAt"]),
+
+  /**
+   * The failure ledger: documents migrateOne threw on in runs with
+   * `onError: "skip"`, one row per migration and document, until a retry
+   * succeeds on it.
+   */
+  failures: defineTable({
+    name: v.string(),
+    documentId: v.string(),
+    error: v.string(),
+    at: v.number(),
+  }).index("by_name_and_documentId", ["name", "documentId"]),
 
   /**
    * One row per rollout that has been moved or verified. A rollout the app

@@ -17,6 +17,9 @@ import type { Doc } from "./_generated/dataModel.js";
 import { internalMutation, type MutationCtx, type QueryCtx } from "./_generated/server.js";
 import { describeMigration } from "./appCalls.js";
 
+/** Documents per verify batch when the backfill fixes no batch size. */
+export const VERIFY_BATCH_SIZE = 1_000;
+
 export const verifyBatch = internalMutation({
   args: { rolloutId: v.id("rollouts"), attempt: v.number() },
   returns: v.null(),
@@ -78,7 +81,9 @@ export const verifyBatch = internalMutation({
 
 /** Starts a new verify pass from the start of the table, replacing any earlier one. */
 export async function startVerifyPass(ctx: MutationCtx, rollout: Doc<"rollouts">): Promise<void> {
-  const { batchSize } = await describeMigration(ctx, rollout.backfill, null);
+  const { batchSize: fixed } = await describeMigration(ctx, rollout.backfill, null);
+  // Verify only reads, and its pages are capped like an adaptive run's.
+  const batchSize = fixed ?? VERIFY_BATCH_SIZE;
   await stopVerifyPass(ctx, rollout);
   const attempt = (rollout.verify?.attempt ?? 0) + 1;
   const jobId = await ctx.scheduler.runAfter(0, internal.verify.verifyBatch, {

@@ -11,3 +11,10 @@ export const PROTOCOL_VERSION = 1;
  * app throws to roll its batch back.
  */
 export const DRY_RUN_REPORT_KEY = "convexRolloutsDryRunReport";
+
+/**
+ * The key under which a batch with `onError: "skip"` reports the documents
+ * that threw, inside the `ConvexError` it throws to roll that attempt back;
+ * the component then runs the batch again without them.
+ */
+export const SKIPPED_KEY = "convexRolloutsSkipped";

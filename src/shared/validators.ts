@@ -7,9 +7,13 @@
  */
 import { v, type Infer } from "convex/values";
 
-/** Where a run stands. `done`, `failed` and `canceled` are final until the run is resumed or reset. */
+/**
+ * Where a run stands. `paused` keeps its cursor until resumed; `failed` and
+ * `canceled` resume in place when started again; `done` is final until reset.
+ */
 export const vRunState = v.union(
   v.literal("running"),
+  v.literal("paused"),
   v.literal("done"),
   v.literal("failed"),
   v.literal("canceled"),
@@ -36,6 +40,17 @@ export const vStep = v.union(
     cursor: v.union(v.string(), v.null()),
     batchSize: v.number(),
     dryRun: v.boolean(),
+    onError: v.optional(v.union(v.literal("stop"), v.literal("skip"))),
+    /** Documents to leave out: they failed in a first attempt at this batch. */
+    skip: v.optional(v.array(v.string())),
+    /** Cap the page's reads (adaptive runs), so it cannot read past the limits. */
+    capReads: v.optional(v.boolean()),
+  }),
+  // Run migrateOne on these documents only (a retry of the failure ledger).
+  v.object({
+    kind: v.literal("retry"),
+    ids: v.array(v.string()),
+    skip: v.optional(v.array(v.string())),
   }),
   // Check one page of the whole table with a rollout's verify function; writes nothing.
   v.object({
@@ -51,8 +66,10 @@ export type Step = Infer<typeof vStep>;
 export const vDescription = v.object({
   protocol: v.number(),
   table: v.string(),
-  /** The batch size `define()` or the client's options give, used when a run names none. */
-  batchSize: v.number(),
+  /** The batch size `define()` or the client's options fix; null lets runs choose their own. */
+  batchSize: v.union(v.number(), v.null()),
+  /** What runs do by default when migrateOne throws. */
+  onError: v.union(v.literal("stop"), v.literal("skip")),
 });
 export type Description = Infer<typeof vDescription>;
 
@@ -64,7 +81,15 @@ export const vSample = v.object({
 });
 export type Sample = Infer<typeof vSample>;
 
-/** What an app migration answers to a `batch` step. */
+/** What to do when migrateOne throws on a document: stop the run, or record it and go on. */
+export const vOnError = v.union(v.literal("stop"), v.literal("skip"));
+export type OnError = Infer<typeof vOnError>;
+
+/** A document migrateOne threw on, as the failure ledger keeps it. */
+export const vFailure = v.object({ documentId: v.string(), error: v.string(), at: v.number() });
+export type Failure = Infer<typeof vFailure>;
+
+/** What an app migration answers to a `batch` or `retry` step. */
 export const vBatchResult = v.object({
   continueCursor: v.string(),
   isDone: v.boolean(),
@@ -88,6 +113,10 @@ export const vDryRunReport = v.object({
   wouldFail: v.number(),
   errors: v.array(v.object({ id: v.string(), error: v.string() })),
   samples: v.array(vSample),
+  /** Batches covered, each run for real and rolled back. */
+  batches: v.number(),
+  /** True when it stopped before `maxBatches` to stay inside its transaction's limits. */
+  stoppedEarly: v.boolean(),
 });
 export type DryRunReport = Infer<typeof vDryRunReport>;
 
@@ -96,22 +125,48 @@ export const vCommands = v.object({
   watch: v.string(),
   start: v.string(),
   cancel: v.string(),
+  pause: v.string(),
+  resume: v.string(),
   startOver: v.string(),
+  retryFailed: v.string(),
 });
 export type Commands = Infer<typeof vCommands>;
 
 /** The status of one migration: its latest run. */
 export const vMigrationStatus = v.object({
   name: v.string(),
+  /** This run's id; every run is kept (see `history`). */
+  runId: v.string(),
   state: vRunState,
+  /** "all" goes over the range; "retryFailed" over the failure ledger only. */
+  mode: v.union(v.literal("all"), v.literal("retryFailed")),
   /** True once a run has gone over the whole range. */
   isDone: v.boolean(),
   /** Documents processed by this run, over all its attempts. */
   processed: v.number(),
   /** Documents this run changed. */
   changed: v.number(),
+  /** Documents migrateOne threw on that were recorded and skipped (`onError: "skip"`). */
+  failed: v.number(),
+  /** The first few of those, oldest first. */
+  failures: v.array(vFailure),
+  onError: vOnError,
   batches: v.number(),
+  /** The batch size in use: chosen batch by batch when `adaptive`. */
   batchSize: v.number(),
+  adaptive: v.boolean(),
+  /** Pause between batches, in ms; can be changed while the run goes on. */
+  delayMs: v.number(),
+  /** Documents per second over the last few batches; null before there is a measure. */
+  rate: v.union(v.number(), v.null()),
+  /** An estimate of the documents in range, where one exists (a previous run, or given). */
+  estimatedTotal: v.union(v.number(), v.null()),
+  /** Progress against the estimate, never above 100; null without an estimate. */
+  percent: v.union(v.number(), v.null()),
+  /** Time left at the current rate, in ms; null without an estimate or a rate. */
+  etaMs: v.union(v.number(), v.null()),
+  /** Who or what started it, as the caller said. */
+  by: v.optional(v.string()),
   /** Where the next batch starts; null before the first batch. */
   cursor: v.union(v.string(), v.null()),
   /** When this run started, and when its current attempt started (after a resume). */
@@ -136,8 +191,6 @@ export type StartResult = Infer<typeof vStartResult>;
 
 /** Convex's per-transaction write limit, in documents: no batch may be larger. */
 export const MAX_BATCH_SIZE = 16_000;
-/** Batch size when neither the call nor `define()` nor the client gives one. */
-export const DEFAULT_BATCH_SIZE = 100;
 
 /** The phases of a staged rollout, in order. */
 export const PHASES = ["schema", "dualWrite", "backfill", "readNew", "complete"] as const;
@@ -208,10 +261,12 @@ export const vRolloutStatus = v.object({
 });
 export type RolloutStatus = Infer<typeof vRolloutStatus>;
 
-/** Everything status shows: migrations and rollouts. */
+/** Everything status shows: migrations, rollouts, and the latest runs. */
 export const vStatus = v.object({
   migrations: v.array(vMigrationStatus),
   rollouts: v.array(vRolloutStatus),
+  /** The most recently started runs of any migration, newest first. */
+  history: v.array(vMigrationStatus),
 });
 export type Status = Infer<typeof vStatus>;
 

@@ -10,6 +10,8 @@
 
 import type * as appCalls from "../appCalls.js";
 import type * as batch from "../batch.js";
+import type * as controls from "../controls.js";
+import type * as ledger from "../ledger.js";
 import type * as lib from "../lib.js";
 import type * as phases from "../phases.js";
 import type * as rolloutStatus from "../rolloutStatus.js";
@@ -28,6 +30,8 @@ import { anyApi, componentsGeneric } from "convex/server";
 const fullApi: ApiFromModules<{
   appCalls: typeof appCalls;
   batch: typeof batch;
+  controls: typeof controls;
+  ledger: typeof ledger;
   lib: typeof lib;
   phases: typeof phases;
   rolloutStatus: typeof rolloutStatus;

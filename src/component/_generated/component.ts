@@ -23,32 +23,47 @@ import type { FunctionReference } from "convex/server";
  */
 export type ComponentApi<Name extends string | undefined = string | undefined> =
   {
-    lib: {
+    controls: {
       cancel: FunctionReference<
         "mutation",
         "internal",
         { name: string },
         {
+          adaptive: boolean;
           attemptStartedAt: number;
           batchSize: number;
           batches: number;
+          by?: string;
           changed: number;
           commands: {
             cancel: string;
+            pause: string;
+            resume: string;
+            retryFailed: string;
             start: string;
             startOver: string;
             watch: string;
           };
           cursor: string | null;
+          delayMs: number;
           endedAt?: number;
           error?: string;
+          estimatedTotal: number | null;
+          etaMs: number | null;
+          failed: number;
           failedDocumentId?: string;
+          failures: Array<{ at: number; documentId: string; error: string }>;
           isDone: boolean;
+          mode: "all" | "retryFailed";
           name: string;
           next: Array<string>;
+          onError: "stop" | "skip";
+          percent: number | null;
           processed: number;
+          rate: number | null;
+          runId: string;
           startedAt: number;
-          state: "running" | "done" | "failed" | "canceled";
+          state: "running" | "paused" | "done" | "failed" | "canceled";
         },
         Name
       >;
@@ -57,39 +72,187 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         "internal",
         {},
         Array<{
+          adaptive: boolean;
           attemptStartedAt: number;
           batchSize: number;
           batches: number;
+          by?: string;
           changed: number;
           commands: {
             cancel: string;
+            pause: string;
+            resume: string;
+            retryFailed: string;
             start: string;
             startOver: string;
             watch: string;
           };
           cursor: string | null;
+          delayMs: number;
           endedAt?: number;
           error?: string;
+          estimatedTotal: number | null;
+          etaMs: number | null;
+          failed: number;
           failedDocumentId?: string;
+          failures: Array<{ at: number; documentId: string; error: string }>;
           isDone: boolean;
+          mode: "all" | "retryFailed";
           name: string;
           next: Array<string>;
+          onError: "stop" | "skip";
+          percent: number | null;
           processed: number;
+          rate: number | null;
+          runId: string;
           startedAt: number;
-          state: "running" | "done" | "failed" | "canceled";
+          state: "running" | "paused" | "done" | "failed" | "canceled";
         }>,
         Name
       >;
+      pause: FunctionReference<
+        "mutation",
+        "internal",
+        { name: string },
+        {
+          adaptive: boolean;
+          attemptStartedAt: number;
+          batchSize: number;
+          batches: number;
+          by?: string;
+          changed: number;
+          commands: {
+            cancel: string;
+            pause: string;
+            resume: string;
+            retryFailed: string;
+            start: string;
+            startOver: string;
+            watch: string;
+          };
+          cursor: string | null;
+          delayMs: number;
+          endedAt?: number;
+          error?: string;
+          estimatedTotal: number | null;
+          etaMs: number | null;
+          failed: number;
+          failedDocumentId?: string;
+          failures: Array<{ at: number; documentId: string; error: string }>;
+          isDone: boolean;
+          mode: "all" | "retryFailed";
+          name: string;
+          next: Array<string>;
+          onError: "stop" | "skip";
+          percent: number | null;
+          processed: number;
+          rate: number | null;
+          runId: string;
+          startedAt: number;
+          state: "running" | "paused" | "done" | "failed" | "canceled";
+        },
+        Name
+      >;
+      resume: FunctionReference<
+        "mutation",
+        "internal",
+        { name: string },
+        {
+          adaptive: boolean;
+          attemptStartedAt: number;
+          batchSize: number;
+          batches: number;
+          by?: string;
+          changed: number;
+          commands: {
+            cancel: string;
+            pause: string;
+            resume: string;
+            retryFailed: string;
+            start: string;
+            startOver: string;
+            watch: string;
+          };
+          cursor: string | null;
+          delayMs: number;
+          endedAt?: number;
+          error?: string;
+          estimatedTotal: number | null;
+          etaMs: number | null;
+          failed: number;
+          failedDocumentId?: string;
+          failures: Array<{ at: number; documentId: string; error: string }>;
+          isDone: boolean;
+          mode: "all" | "retryFailed";
+          name: string;
+          next: Array<string>;
+          onError: "stop" | "skip";
+          percent: number | null;
+          processed: number;
+          rate: number | null;
+          runId: string;
+          startedAt: number;
+          state: "running" | "paused" | "done" | "failed" | "canceled";
+        },
+        Name
+      >;
+      throttle: FunctionReference<
+        "mutation",
+        "internal",
+        { delayMs: number; name: string },
+        {
+          adaptive: boolean;
+          attemptStartedAt: number;
+          batchSize: number;
+          batches: number;
+          by?: string;
+          changed: number;
+          commands: {
+            cancel: string;
+            pause: string;
+            resume: string;
+            retryFailed: string;
+            start: string;
+            startOver: string;
+            watch: string;
+          };
+          cursor: string | null;
+          delayMs: number;
+          endedAt?: number;
+          error?: string;
+          estimatedTotal: number | null;
+          etaMs: number | null;
+          failed: number;
+          failedDocumentId?: string;
+          failures: Array<{ at: number; documentId: string; error: string }>;
+          isDone: boolean;
+          mode: "all" | "retryFailed";
+          name: string;
+          next: Array<string>;
+          onError: "stop" | "skip";
+          percent: number | null;
+          processed: number;
+          rate: number | null;
+          runId: string;
+          startedAt: number;
+          state: "running" | "paused" | "done" | "failed" | "canceled";
+        },
+        Name
+      >;
+    };
+    lib: {
       dryRun: FunctionReference<
         "mutation",
         "internal",
         {
           batchSize?: number;
           cursor?: string | null;
+          maxBatches?: number;
           migration: { fnHandle: string; name: string };
           reset?: boolean;
         },
         {
+          batches: number;
           continueCursor: string;
           cursor: string | null;
           dryRun: true;
@@ -98,9 +261,57 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           isDone: boolean;
           name: string;
           samples: Array<{ after: any; before: any; id: string }>;
+          stoppedEarly: boolean;
           unchanged: number;
           wouldChange: number;
           wouldFail: number;
+        },
+        Name
+      >;
+      history: FunctionReference<
+        "query",
+        "internal",
+        { cursor: string | null; name?: string; numItems: number },
+        {
+          continueCursor: string;
+          isDone: boolean;
+          page: Array<{
+            adaptive: boolean;
+            attemptStartedAt: number;
+            batchSize: number;
+            batches: number;
+            by?: string;
+            changed: number;
+            commands: {
+              cancel: string;
+              pause: string;
+              resume: string;
+              retryFailed: string;
+              start: string;
+              startOver: string;
+              watch: string;
+            };
+            cursor: string | null;
+            delayMs: number;
+            endedAt?: number;
+            error?: string;
+            estimatedTotal: number | null;
+            etaMs: number | null;
+            failed: number;
+            failedDocumentId?: string;
+            failures: Array<{ at: number; documentId: string; error: string }>;
+            isDone: boolean;
+            mode: "all" | "retryFailed";
+            name: string;
+            next: Array<string>;
+            onError: "stop" | "skip";
+            percent: number | null;
+            processed: number;
+            rate: number | null;
+            runId: string;
+            startedAt: number;
+            state: "running" | "paused" | "done" | "failed" | "canceled";
+          }>;
         },
         Name
       >;
@@ -109,36 +320,56 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         "internal",
         {
           batchSize?: number;
+          by?: string;
           cliModule: string;
           cursor?: string | null;
+          delayMs?: number;
+          estimatedTotal?: number;
           migration: { fnHandle: string; name: string };
           next?: Array<{ fnHandle: string; name: string }>;
+          onError?: "stop" | "skip";
           reset?: boolean;
+          retryFailed?: boolean;
           schedule?: boolean;
         },
         {
           started: boolean;
           status: {
+            adaptive: boolean;
             attemptStartedAt: number;
             batchSize: number;
             batches: number;
+            by?: string;
             changed: number;
             commands: {
               cancel: string;
+              pause: string;
+              resume: string;
+              retryFailed: string;
               start: string;
               startOver: string;
               watch: string;
             };
             cursor: string | null;
+            delayMs: number;
             endedAt?: number;
             error?: string;
+            estimatedTotal: number | null;
+            etaMs: number | null;
+            failed: number;
             failedDocumentId?: string;
+            failures: Array<{ at: number; documentId: string; error: string }>;
             isDone: boolean;
+            mode: "all" | "retryFailed";
             name: string;
             next: Array<string>;
+            onError: "stop" | "skip";
+            percent: number | null;
             processed: number;
+            rate: number | null;
+            runId: string;
             startedAt: number;
-            state: "running" | "done" | "failed" | "canceled";
+            state: "running" | "paused" | "done" | "failed" | "canceled";
           };
         },
         Name
@@ -157,52 +388,123 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           names?: Array<string>;
         },
         {
-          migrations: Array<{
+          history: Array<{
+            adaptive: boolean;
             attemptStartedAt: number;
             batchSize: number;
             batches: number;
+            by?: string;
             changed: number;
             commands: {
               cancel: string;
+              pause: string;
+              resume: string;
+              retryFailed: string;
               start: string;
               startOver: string;
               watch: string;
             };
             cursor: string | null;
+            delayMs: number;
             endedAt?: number;
             error?: string;
+            estimatedTotal: number | null;
+            etaMs: number | null;
+            failed: number;
             failedDocumentId?: string;
+            failures: Array<{ at: number; documentId: string; error: string }>;
             isDone: boolean;
+            mode: "all" | "retryFailed";
             name: string;
             next: Array<string>;
+            onError: "stop" | "skip";
+            percent: number | null;
             processed: number;
+            rate: number | null;
+            runId: string;
             startedAt: number;
-            state: "running" | "done" | "failed" | "canceled";
+            state: "running" | "paused" | "done" | "failed" | "canceled";
+          }>;
+          migrations: Array<{
+            adaptive: boolean;
+            attemptStartedAt: number;
+            batchSize: number;
+            batches: number;
+            by?: string;
+            changed: number;
+            commands: {
+              cancel: string;
+              pause: string;
+              resume: string;
+              retryFailed: string;
+              start: string;
+              startOver: string;
+              watch: string;
+            };
+            cursor: string | null;
+            delayMs: number;
+            endedAt?: number;
+            error?: string;
+            estimatedTotal: number | null;
+            etaMs: number | null;
+            failed: number;
+            failedDocumentId?: string;
+            failures: Array<{ at: number; documentId: string; error: string }>;
+            isDone: boolean;
+            mode: "all" | "retryFailed";
+            name: string;
+            next: Array<string>;
+            onError: "stop" | "skip";
+            percent: number | null;
+            processed: number;
+            rate: number | null;
+            runId: string;
+            startedAt: number;
+            state: "running" | "paused" | "done" | "failed" | "canceled";
           }>;
           rollouts: Array<{
             backfill: {
               name: string;
               run: {
+                adaptive: boolean;
                 attemptStartedAt: number;
                 batchSize: number;
                 batches: number;
+                by?: string;
                 changed: number;
                 commands: {
                   cancel: string;
+                  pause: string;
+                  resume: string;
+                  retryFailed: string;
                   start: string;
                   startOver: string;
                   watch: string;
                 };
                 cursor: string | null;
+                delayMs: number;
                 endedAt?: number;
                 error?: string;
+                estimatedTotal: number | null;
+                etaMs: number | null;
+                failed: number;
                 failedDocumentId?: string;
+                failures: Array<{
+                  at: number;
+                  documentId: string;
+                  error: string;
+                }>;
                 isDone: boolean;
+                mode: "all" | "retryFailed";
                 name: string;
                 next: Array<string>;
+                onError: "stop" | "skip";
+                percent: number | null;
                 processed: number;
+                rate: number | null;
+                runId: string;
                 startedAt: number;
-                state: "running" | "done" | "failed" | "canceled";
+                state: "running" | "paused" | "done" | "failed" | "canceled";
               } | null;
             };
             hasVerify: boolean;
@@ -232,7 +534,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               firstMismatchIds: Array<string>;
               mismatches: number;
               startedAt: number;
-              state: "running" | "done" | "failed" | "canceled";
+              state: "running" | "paused" | "done" | "failed" | "canceled";
             } | null;
           }>;
         },
@@ -243,26 +545,41 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         "internal",
         { name: string },
         {
+          adaptive: boolean;
           attemptStartedAt: number;
           batchSize: number;
           batches: number;
+          by?: string;
           changed: number;
           commands: {
             cancel: string;
+            pause: string;
+            resume: string;
+            retryFailed: string;
             start: string;
             startOver: string;
             watch: string;
           };
           cursor: string | null;
+          delayMs: number;
           endedAt?: number;
           error?: string;
+          estimatedTotal: number | null;
+          etaMs: number | null;
+          failed: number;
           failedDocumentId?: string;
+          failures: Array<{ at: number; documentId: string; error: string }>;
           isDone: boolean;
+          mode: "all" | "retryFailed";
           name: string;
           next: Array<string>;
+          onError: "stop" | "skip";
+          percent: number | null;
           processed: number;
+          rate: number | null;
+          runId: string;
           startedAt: number;
-          state: "running" | "done" | "failed" | "canceled";
+          state: "running" | "paused" | "done" | "failed" | "canceled";
         },
         Name
       >;
@@ -286,26 +603,45 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           backfill: {
             name: string;
             run: {
+              adaptive: boolean;
               attemptStartedAt: number;
               batchSize: number;
               batches: number;
+              by?: string;
               changed: number;
               commands: {
                 cancel: string;
+                pause: string;
+                resume: string;
+                retryFailed: string;
                 start: string;
                 startOver: string;
                 watch: string;
               };
               cursor: string | null;
+              delayMs: number;
               endedAt?: number;
               error?: string;
+              estimatedTotal: number | null;
+              etaMs: number | null;
+              failed: number;
               failedDocumentId?: string;
+              failures: Array<{
+                at: number;
+                documentId: string;
+                error: string;
+              }>;
               isDone: boolean;
+              mode: "all" | "retryFailed";
               name: string;
               next: Array<string>;
+              onError: "stop" | "skip";
+              percent: number | null;
               processed: number;
+              rate: number | null;
+              runId: string;
               startedAt: number;
-              state: "running" | "done" | "failed" | "canceled";
+              state: "running" | "paused" | "done" | "failed" | "canceled";
             } | null;
           };
           hasVerify: boolean;
@@ -334,7 +670,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             firstMismatchIds: Array<string>;
             mismatches: number;
             startedAt: number;
-            state: "running" | "done" | "failed" | "canceled";
+            state: "running" | "paused" | "done" | "failed" | "canceled";
           } | null;
         },
         Name
@@ -354,26 +690,45 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           backfill: {
             name: string;
             run: {
+              adaptive: boolean;
               attemptStartedAt: number;
               batchSize: number;
               batches: number;
+              by?: string;
               changed: number;
               commands: {
                 cancel: string;
+                pause: string;
+                resume: string;
+                retryFailed: string;
                 start: string;
                 startOver: string;
                 watch: string;
               };
               cursor: string | null;
+              delayMs: number;
               endedAt?: number;
               error?: string;
+              estimatedTotal: number | null;
+              etaMs: number | null;
+              failed: number;
               failedDocumentId?: string;
+              failures: Array<{
+                at: number;
+                documentId: string;
+                error: string;
+              }>;
               isDone: boolean;
+              mode: "all" | "retryFailed";
               name: string;
               next: Array<string>;
+              onError: "stop" | "skip";
+              percent: number | null;
               processed: number;
+              rate: number | null;
+              runId: string;
               startedAt: number;
-              state: "running" | "done" | "failed" | "canceled";
+              state: "running" | "paused" | "done" | "failed" | "canceled";
             } | null;
           };
           hasVerify: boolean;
@@ -402,7 +757,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             firstMismatchIds: Array<string>;
             mismatches: number;
             startedAt: number;
-            state: "running" | "done" | "failed" | "canceled";
+            state: "running" | "paused" | "done" | "failed" | "canceled";
           } | null;
         },
         Name
@@ -422,26 +777,45 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           backfill: {
             name: string;
             run: {
+              adaptive: boolean;
               attemptStartedAt: number;
               batchSize: number;
               batches: number;
+              by?: string;
               changed: number;
               commands: {
                 cancel: string;
+                pause: string;
+                resume: string;
+                retryFailed: string;
                 start: string;
                 startOver: string;
                 watch: string;
               };
               cursor: string | null;
+              delayMs: number;
               endedAt?: number;
               error?: string;
+              estimatedTotal: number | null;
+              etaMs: number | null;
+              failed: number;
               failedDocumentId?: string;
+              failures: Array<{
+                at: number;
+                documentId: string;
+                error: string;
+              }>;
               isDone: boolean;
+              mode: "all" | "retryFailed";
               name: string;
               next: Array<string>;
+              onError: "stop" | "skip";
+              percent: number | null;
               processed: number;
+              rate: number | null;
+              runId: string;
               startedAt: number;
-              state: "running" | "done" | "failed" | "canceled";
+              state: "running" | "paused" | "done" | "failed" | "canceled";
             } | null;
           };
           hasVerify: boolean;
@@ -470,7 +844,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             firstMismatchIds: Array<string>;
             mismatches: number;
             startedAt: number;
-            state: "running" | "done" | "failed" | "canceled";
+            state: "running" | "paused" | "done" | "failed" | "canceled";
           } | null;
         },
         Name

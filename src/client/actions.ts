@@ -1,0 +1,84 @@
+/** Driving migrations from an action: every batch in turn, or a whole-table plan. */
+import { createFunctionHandle, getFunctionName, makeFunctionReference } from "convex/server";
+import type { ComponentApi } from "../component/_generated/component.js";
+import { addToPlan, emptyPlan, type Plan } from "../shared/plan.js";
+import type { DryRunReport, MigrationStatus } from "../shared/validators.js";
+import { moduleOf } from "./names.js";
+import type { MigrationArgs, MigrationRef, RunActionCtx } from "./types.js";
+
+/**
+ * Runs a migration to the end from an action (or a test), one transaction per
+ * batch, without the scheduler. Answers the final status; a run that is
+ * already running on the scheduler is left to it and its status answered.
+ *
+ * ```ts
+ * export const backfillNow = internalAction({
+ *   handler: async (ctx) => runToCompletion(ctx, components.rollouts, internal.migrations.setDefault),
+ * });
+ * ```
+ */
+export async function runToCompletion(
+  ctx: RunActionCtx,
+  component: ComponentApi,
+  ref: MigrationRef,
+  options: Pick<
+    MigrationArgs,
+    "cursor" | "batchSize" | "reset" | "onError" | "retryFailed" | "estimatedTotal" | "by"
+  > & { cliModule?: string } = {},
+): Promise<MigrationStatus> {
+  const name = getFunctionName(ref);
+  const { cliModule, ...runOptions } = options;
+  const { status } = await ctx.runMutation(component.lib.start, {
+    migration: { name, fnHandle: await createFunctionHandle(ref) },
+    ...runOptions,
+    cliModule: cliModule ?? moduleOf(name),
+    schedule: false,
+  });
+  let current = status;
+  while (current.state === "running") {
+    const stepped = await ctx.runMutation(component.lib.step, { name });
+    // Someone else's scheduled run: it advances on its own; do not spin on it.
+    if (stepped.batches === current.batches && stepped.state === "running") return stepped;
+    current = stepped;
+  }
+  return current;
+}
+
+/**
+ * A plan report over the whole range (or `maxBatches` batches), from an
+ * action: each dry-run transaction covers what fits in it and is rolled back,
+ * and the reports are added up here. Nothing is written anywhere.
+ */
+export async function planToEnd(
+  ctx: RunActionCtx,
+  component: ComponentApi,
+  name: string,
+  options: Pick<MigrationArgs, "cursor" | "batchSize" | "reset"> & { maxBatches?: number },
+): Promise<DryRunReport> {
+  const migration = {
+    name,
+    fnHandle: await createFunctionHandle(makeFunctionReference<"mutation">(name)),
+  };
+  let plan: Plan | ReturnType<typeof emptyPlan> = emptyPlan(options.cursor ?? null);
+  let cursor = options.cursor;
+  let from: string | null | undefined;
+  const limit = options.maxBatches ?? Number.POSITIVE_INFINITY;
+  while (!plan.isDone && plan.batches < limit) {
+    const part = await ctx.runMutation(component.lib.dryRun, {
+      migration,
+      cursor,
+      batchSize: options.batchSize,
+      reset: options.reset,
+      maxBatches: Math.min(100, limit - plan.batches),
+    });
+    from ??= part.cursor;
+    plan = merge(plan, part);
+    cursor = part.continueCursor;
+  }
+  return { ...(plan as Plan), name, cursor: from ?? null, dryRun: true };
+}
+
+function merge(plan: Plan | ReturnType<typeof emptyPlan>, part: DryRunReport): Plan {
+  const added = addToPlan(plan, part);
+  return { ...added, batches: plan.batches + part.batches };
+}
