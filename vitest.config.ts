@@ -20,5 +20,7 @@ export default defineConfig({
     environment: "edge-runtime",
     server: { deps: { inline: ["convex-test"] } },
     include: ["test/**/*.test.ts"],
+    // convex-test scans whole tables per query: the larger fixtures take seconds on a busy machine.
+    testTimeout: 30_000,
   },
 });

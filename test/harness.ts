@@ -54,14 +54,24 @@ export async function seedPosts(
   title: (i: number) => string = (i) => `Post ${i}`,
   body: (i: number) => string = (i) => `word `.repeat(i % 7),
 ) {
-  return await t.run(async (ctx) => {
-    const authorId = await ctx.db.insert("users", { name: "Author", email: "a@example.com" });
-    const ids = [];
-    for (let i = 0; i < count; i++) {
-      ids.push(await ctx.db.insert("posts", { authorId, title: title(i), body: body(i) }));
-    }
-    return ids;
-  });
+  const authorId = await t.run(
+    async (ctx) => await ctx.db.insert("users", { name: "Author", email: "a@example.com" }),
+  );
+  const ids = [];
+  // In chunks, so seeding also works under tight transaction limits.
+  for (let start = 0; start < count; start += 100) {
+    const end = Math.min(count, start + 100);
+    ids.push(
+      ...(await t.run(async (ctx) => {
+        const chunk = [];
+        for (let i = start; i < end; i++) {
+          chunk.push(await ctx.db.insert("posts", { authorId, title: title(i), body: body(i) }));
+        }
+        return chunk;
+      })),
+    );
+  }
+  return ids;
 }
 
 /** Every app document and every component document, to show that nothing changed. */

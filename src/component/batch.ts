@@ -71,10 +71,12 @@ export async function executeBatch(
   } catch (error) {
     const message = describeError(error);
     if (run.adaptive && run.batchSize > 1 && isLimitError(message)) {
-      // Same cursor, a smaller batch: the failed attempt wrote nothing.
-      const smaller = { ...run, batchSize: shrunkBatchSize(run.batchSize) };
-      const jobId = schedule ? await scheduleBatch(ctx, smaller, 0) : undefined;
-      await ctx.db.patch("runs", run._id, { batchSize: smaller.batchSize, jobId });
+      // Same cursor, a smaller batch: the failed attempt wrote nothing. The
+      // ceiling keeps the run from growing back into the same failure.
+      const batchSize = shrunkBatchSize(run.batchSize);
+      const ceiling = Math.max(1, Math.floor(run.batchSize / 2));
+      const jobId = schedule ? await scheduleBatch(ctx, run, 0) : undefined;
+      await ctx.db.patch("runs", run._id, { batchSize, ceiling, jobId });
       return;
     }
     await ctx.db.patch("runs", run._id, {
@@ -106,7 +108,10 @@ export async function executeBatch(
     recent: [...run.recent, { at: now, processed: result.processed }].slice(-RATE_WINDOW),
     batchSize:
       run.adaptive && !ledger
-        ? nextBatchSize(run.batchSize, await batchUsage(ctx), result.processed)
+        ? Math.min(
+            run.ceiling ?? Number.POSITIVE_INFINITY,
+            nextBatchSize(run.batchSize, await batchUsage(ctx), result.processed),
+          )
         : run.batchSize,
   };
   if (!result.isDone) {

@@ -43,6 +43,8 @@ export default defineSchema({
     /** The batch size in use; an adaptive run changes it batch by batch. */
     batchSize: v.number(),
     adaptive: v.boolean(),
+    /** After a batch failed on a limit: an adaptive run never grows back past this. */
+    ceiling: v.optional(v.number()),
     delayMs: v.number(),
     onError: vOnError,
     /** A run over the failure ledger only. */

@@ -171,14 +171,14 @@ export async function resumeRun(
 ): Promise<Doc<"runs">> {
   // A batch that failed as a whole may have hit a limit: an adaptive run resumes smaller.
   const failedAsWhole = saved.state === "running" && live.state === "failed";
-  const batchSize =
-    settings.batchSize ??
-    (live.adaptive && failedAsWhole ? shrunkBatchSize(live.batchSize) : live.batchSize);
+  const shrink = live.adaptive && failedAsWhole && settings.batchSize === undefined;
+  const batchSize = settings.batchSize ?? (shrink ? shrunkBatchSize(live.batchSize) : live.batchSize);
   const patch = {
     // The handle may have changed with a deploy; the name is what identifies it.
     fnHandle: settings.migration?.fnHandle ?? live.fnHandle,
     state: "running" as const,
     batchSize,
+    ceiling: shrink ? Math.max(1, Math.floor(live.batchSize / 2)) : live.ceiling,
     adaptive: settings.batchSize === undefined && live.adaptive,
     delayMs: settings.delayMs ?? live.delayMs,
     onError: settings.onError ?? live.onError,
