@@ -134,7 +134,7 @@ export async function startMigration(
       batchSize: fixed ?? ADAPTIVE_START,
       adaptive: fixed === null,
       delayMs: request.delayMs ?? 0,
-      onError: request.onError ?? "stop",
+      onError: request.onError ?? description.onError,
       retryFailed: retry || undefined,
       processed: 0,
       changed: 0,
