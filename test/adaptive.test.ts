@@ -16,7 +16,7 @@ async function statusOf(t: T, name: string): Promise<MigrationStatus> {
 /** Runs the migration batch by batch; answers the batch size used by each batch. */
 async function batchSizes(t: T, name: string): Promise<number[]> {
   const sizes: number[] = [];
-  for (let status = await statusOf(t, name); status.state === "running"; ) {
+  for (let status = await statusOf(t, name); status.state === "running";) {
     sizes.push(status.batchSize);
     await runScheduledOnce(t);
     status = await statusOf(t, name);

@@ -87,7 +87,10 @@ test("a delay between batches can be set when starting and changed while the run
   await t.finishInProgressScheduledFunctions();
   expect((await statusOf(t)).batches).toBe(2);
 
-  const throttled = await t.mutation(fn("mutation", "throttle"), { name: NAME, delayMs: 0 });
+  const throttled = (await t.mutation(fn("mutation", "throttle"), {
+    name: NAME,
+    delayMs: 0,
+  })) as MigrationStatus;
   expect(throttled).toMatchObject({ delayMs: 0 });
   vi.advanceTimersByTime(60_000); // the batch already scheduled keeps its time
   await t.finishInProgressScheduledFunctions();

@@ -3,7 +3,15 @@ import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import { internal } from "../example/convex/_generated/api.js";
 import type { MigrationStatus, StartResult } from "../src/client/index.js";
 import { ref } from "./fixtures/faults.js";
-import { bumpCounts, drain, expectRolloutError, seedPosts, setup, snapshot, type T } from "./harness.js";
+import {
+  bumpCounts,
+  drain,
+  expectRolloutError,
+  seedPosts,
+  setup,
+  snapshot,
+  type T,
+} from "./harness.js";
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
@@ -48,7 +56,13 @@ test('onError "skip" records each failing document and the rest of its batch com
   await t.mutation(bump, { batchSize: 100, onError: "skip" });
   await drain(t);
   const status = await statusOf(t);
-  expect(status).toMatchObject({ state: "done", onError: "skip", processed: 300, changed: 297, failed: 3 });
+  expect(status).toMatchObject({
+    state: "done",
+    onError: "skip",
+    processed: 300,
+    changed: 297,
+    failed: 3,
+  });
   expect(status.failures.map((f) => f.documentId).sort()).toEqual([...failing].sort());
   expect(status.failures[0]?.error).toMatch(/cannot migrate "FAIL/);
   const counts = await bumpCounts(t);
@@ -73,10 +87,19 @@ test("retryFailed runs only the recorded documents and clears those that now suc
   await rename(t, failing[0]!, "fixed 0");
   await rename(t, failing[1]!, "fixed 1");
   const retry = (await t.mutation(bump, { retryFailed: true })) as StartResult;
-  expect(retry).toMatchObject({ started: true, status: { mode: "retryFailed", estimatedTotal: 3 } });
+  expect(retry).toMatchObject({
+    started: true,
+    status: { mode: "retryFailed", estimatedTotal: 3 },
+  });
   await drain(t);
   const after = await statusOf(t);
-  expect(after).toMatchObject({ state: "done", mode: "retryFailed", processed: 3, changed: 2, failed: 1 });
+  expect(after).toMatchObject({
+    state: "done",
+    mode: "retryFailed",
+    processed: 3,
+    changed: 2,
+    failed: 1,
+  });
   expect(after.failures.map((f) => f.documentId)).toEqual([failing[2]]);
 
   // Deleting the last one empties the ledger on the next retry.

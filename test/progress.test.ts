@@ -70,8 +70,19 @@ describe("history", () => {
       await drain(t);
     }
     const { history } = await t.query(internal.migrations.status, {});
-    expect(history.map((r) => r.by)).toEqual(["deploy 6", "deploy 5", "deploy 4", "deploy 3", "deploy 2"]);
-    expect(history[0]).toMatchObject({ state: "done", processed: 20, batchSize: 16, adaptive: false });
+    expect(history.map((r) => r.by)).toEqual([
+      "deploy 6",
+      "deploy 5",
+      "deploy 4",
+      "deploy 3",
+      "deploy 2",
+    ]);
+    expect(history[0]).toMatchObject({
+      state: "done",
+      processed: 20,
+      batchSize: 16,
+      adaptive: false,
+    });
 
     const seen: MigrationStatus[] = [];
     let cursor: string | null = null;
@@ -98,7 +109,9 @@ describe("history", () => {
         await t.mutation(bump, { reset: true });
         await drain(t);
       }
-      reads.push(((await t.query(fn("query", "statusCost"), {})) as { documentsRead: number }).documentsRead);
+      reads.push(
+        ((await t.query(fn("query", "statusCost"), {})) as { documentsRead: number }).documentsRead,
+      );
     }
     expect(reads[0]).toBe(reads[1]);
   });

@@ -13,12 +13,7 @@ import {
   type RegisteredQuery,
 } from "convex/server";
 import { v } from "convex/values";
-import type {
-  DryRunReport,
-  MigrationStatus,
-  RolloutStatus,
-  Status,
-} from "../shared/validators.js";
+import type { DryRunReport, MigrationStatus, RolloutStatus, Status } from "../shared/validators.js";
 import type { Rollouts } from "./index.js";
 
 const vWho = { by: v.optional(v.string()), reason: v.optional(v.string()) };
@@ -49,7 +44,13 @@ export type CliVerbs = {
   /** `npx convex run migrations:plan '{fn: "migrations:setDefault"}'`: a dry run of every batch. */
   plan: RegisteredAction<
     "internal",
-    { fn: string; cursor?: string | null; batchSize?: number; reset?: boolean; maxBatches?: number },
+    {
+      fn: string;
+      cursor?: string | null;
+      batchSize?: number;
+      reset?: boolean;
+      maxBatches?: number;
+    },
     Promise<DryRunReport>
   >;
   /** `npx convex run migrations:advance '{rollout: "users.fullName", to: "dualWrite"}'` */

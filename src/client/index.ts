@@ -170,7 +170,11 @@ export class Rollouts<DataModel extends GenericDataModel> {
    * Starts or resumes one migration from server code (a mutation or action).
    * With `dryRun`, answers the plan report of its next batch and writes nothing.
    */
-  async runOne(ctx: RunMutationCtx, ref: MigrationRef, options: RunOptions = {}): Promise<RunResult> {
+  async runOne(
+    ctx: RunMutationCtx,
+    ref: MigrationRef,
+    options: RunOptions = {},
+  ): Promise<RunResult> {
     return await this.start(ctx, getFunctionName(ref), options);
   }
 

@@ -25,7 +25,8 @@ export type StepContext<DataModel extends GenericDataModel> = {
   /** The verify check of a rollout declared on the same `Rollouts` instance. */
   verifyOf: (
     rollout: string,
-  ) => ((doc: AnyDoc, ctx: GenericMutationCtx<DataModel>) => boolean | Promise<boolean>) | undefined;
+  ) =>
+    ((doc: AnyDoc, ctx: GenericMutationCtx<DataModel>) => boolean | Promise<boolean>) | undefined;
 };
 
 export async function answerStep<DataModel extends GenericDataModel>(

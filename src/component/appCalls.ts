@@ -11,12 +11,7 @@ import { ConvexError } from "convex/values";
 import { describeError, isRolloutError, rolloutError } from "../shared/errors.js";
 import { DRY_RUN_REPORT_KEY, PROTOCOL_VERSION, SKIPPED_KEY } from "../shared/protocol.js";
 import type { PlanBatch } from "../shared/plan.js";
-import type {
-  BatchResult,
-  Description,
-  MigrationAddress,
-  Step,
-} from "../shared/validators.js";
+import type { BatchResult, Description, MigrationAddress, Step } from "../shared/validators.js";
 import type { MutationCtx } from "./_generated/server.js";
 
 /** How Convex (and convex-test) say that a function handle leads nowhere. */

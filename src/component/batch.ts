@@ -146,7 +146,13 @@ async function batchUsage(ctx: MutationCtx): Promise<Usage> {
       documentsWritten: metrics.documentsWritten.used,
     };
   } catch {
-    return { bytesRead: 0, documentsRead: 0, databaseQueries: 0, bytesWritten: 0, documentsWritten: 0 };
+    return {
+      bytesRead: 0,
+      documentsRead: 0,
+      databaseQueries: 0,
+      bytesWritten: 0,
+      documentsWritten: 0,
+    };
   }
 }
 
@@ -190,4 +196,3 @@ async function verifyAfterBackfill(ctx: MutationCtx, run: Doc<"runs">) {
     });
   }
 }
-

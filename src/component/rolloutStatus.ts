@@ -73,7 +73,10 @@ export async function rolloutStatus(
     name: declared.name,
     phase,
     next: next === null ? null : gateOf(next, facts),
-    backfill: { name: declared.backfill.name, run: facts.run ? await toStatus(ctx, facts.run) : null },
+    backfill: {
+      name: declared.backfill.name,
+      run: facts.run ? await toStatus(ctx, facts.run) : null,
+    },
     hasVerify: declared.hasVerify,
     verify: facts.verify,
     transitions: transitions.map(({ from, to, at, by, reason }) => ({ from, to, at, by, reason })),

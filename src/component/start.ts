@@ -47,7 +47,10 @@ export type StartRequest = RunSettings & {
 export function checkSettings(settings: RunSettings): void {
   checkBatchSize(settings.batchSize, MAX_BATCH_SIZE);
   const { delayMs, estimatedTotal } = settings;
-  if (delayMs !== undefined && !(Number.isInteger(delayMs) && delayMs >= 0 && delayMs <= MAX_DELAY_MS)) {
+  if (
+    delayMs !== undefined &&
+    !(Number.isInteger(delayMs) && delayMs >= 0 && delayMs <= MAX_DELAY_MS)
+  ) {
     throw rolloutError(
       "InvalidArgument",
       `delayMs must be a whole number of milliseconds from 0 to ${MAX_DELAY_MS} (an hour); ` +
@@ -93,7 +96,7 @@ export async function startMigration(
   // and a finished retry is followed by a new one.
   const resumable = live !== null && !(retry && (!live.retryFailed || live.isDone));
   const fresh = !resumable || request.reset === true || request.cursor !== undefined;
-  const cursor = request.cursor !== undefined ? request.cursor : fresh ? null : live!.cursor;
+  const cursor = request.cursor !== undefined ? request.cursor : fresh ? null : live.cursor;
   const description = await describeMigration(
     ctx,
     request.migration,
@@ -109,9 +112,9 @@ export async function startMigration(
     }
     return { started: false, status: await toStatus(ctx, live) };
   }
-  if (!fresh && live!.isDone) {
+  if (!fresh && live.isDone) {
     const [head, ...rest] = request.next;
-    if (head === undefined) return { started: false, status: await toStatus(ctx, live!) };
+    if (head === undefined) return { started: false, status: await toStatus(ctx, live) };
     return await startMigration(ctx, {
       ...request,
       migration: head,
@@ -152,7 +155,7 @@ export async function startMigration(
     });
     run = (await ctx.db.get("runs", runId))!;
   } else {
-    run = await resumeRun(ctx, live!, saved!, request);
+    run = await resumeRun(ctx, live, saved!, request);
   }
   await pointAtRun(ctx, request.migration.name, run._id, now);
   if (request.schedule) {
@@ -167,12 +170,17 @@ export async function resumeRun(
   ctx: MutationCtx,
   live: Doc<"runs">,
   saved: Doc<"runs">,
-  settings: RunSettings & { migration?: MigrationAddress; next?: MigrationAddress[]; cliModule?: string },
+  settings: RunSettings & {
+    migration?: MigrationAddress;
+    next?: MigrationAddress[];
+    cliModule?: string;
+  },
 ): Promise<Doc<"runs">> {
   // A batch that failed as a whole may have hit a limit: an adaptive run resumes smaller.
   const failedAsWhole = saved.state === "running" && live.state === "failed";
   const shrink = live.adaptive && failedAsWhole && settings.batchSize === undefined;
-  const batchSize = settings.batchSize ?? (shrink ? shrunkBatchSize(live.batchSize) : live.batchSize);
+  const batchSize =
+    settings.batchSize ?? (shrink ? shrunkBatchSize(live.batchSize) : live.batchSize);
   const patch = {
     // The handle may have changed with a deploy; the name is what identifies it.
     fnHandle: settings.migration?.fnHandle ?? live.fnHandle,
