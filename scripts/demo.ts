@@ -12,6 +12,7 @@ import { internal } from "../example/convex/_generated/api.js";
 import type { DryRunReport, MigrationStatus, StartResult } from "../src/client/index.js";
 import { setupExample } from "./exampleApp.js";
 import { ProgressView, seconds, shortName, statusTable } from "./progress.js";
+import { operateBackfill } from "./operateDemo.js";
 import { walkRollout } from "./rolloutDemo.js";
 import { drainScheduled } from "./scheduler.js";
 import { seedExample, verifyExample, type Check } from "./seed.js";
@@ -149,12 +150,16 @@ async function main(): Promise<boolean> {
     ...(await verifyExample(t, seeded)),
   ];
 
-  console.log("5. A staged rollout: users.splitName, while the app keeps writing");
+  console.log("5. Operating a backfill: skip what fails, pause, resume, retry the skipped");
+  const operationChecks = await operateBackfill(t);
+  console.log(`  done in ${lap()}\n`);
+
+  console.log("6. A staged rollout: users.splitName, while the app keeps writing");
   const rolloutChecks = await walkRollout(t, { tty: opts.tty, every: opts.every });
   console.log(`  rollout walked through every phase in ${lap()}\n`);
 
-  console.log("6. Checking the data");
-  const checks = [...migrationChecks, ...rolloutChecks];
+  console.log("7. Checking the data");
+  const checks = [...migrationChecks, ...operationChecks, ...rolloutChecks];
   for (const c of checks) console.log(`  ${c.ok ? "ok  " : "FAIL"} ${c.label}: ${c.detail}`);
   const ok = checks.every((c) => c.ok);
   console.log(

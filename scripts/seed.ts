@@ -30,6 +30,13 @@ const WORDS = (
   "count word archive table query mutation scheduler resume cancel status"
 ).split(" ");
 
+/** Emails as people typed them: some in capitals, a few with no "@" at all. */
+export const BAD_EMAIL_EVERY = 4_001;
+function emailFor(i: number): string {
+  if (i % BAD_EMAIL_EVERY === 7) return `user${i} at example.com`;
+  return i % 10 === 3 ? ` User${i}@Example.COM` : `user${i}@example.com`;
+}
+
 export async function seedExample(
   t: ExampleT,
   { users, posts, chunk = 1000 }: SeedSizes,
@@ -51,7 +58,7 @@ export async function seedExample(
       const plan = i % PLAN_EVERY === 0 ? planFor(i) : undefined;
       if (plan === undefined) seeded.usersWithoutPlan++;
       else seeded[plan]++;
-      return { name: `User ${i}`, email: `user${i}@example.com`, plan };
+      return { name: `User ${i}`, email: emailFor(i), plan };
     });
     userIds.push(
       ...(await t.run(async (ctx) => {

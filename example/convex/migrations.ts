@@ -13,6 +13,21 @@ export const setDefaultPlan = migrations.define({
   migrateOne: (_ctx, user) => (user.plan === undefined ? { plan: "free" } : undefined),
 });
 
+/**
+ * Emails trimmed and lowercased. One with no "@" cannot be normalized: it is
+ * recorded in the failure ledger and the run goes on (`onError: "skip"`); fix
+ * it, then `npx convex run migrations:normalizeEmails '{retryFailed: true}'`.
+ */
+export const normalizeEmails = migrations.define({
+  table: "users",
+  onError: "skip",
+  migrateOne: (_ctx, user) => {
+    const email = user.email.trim().toLowerCase();
+    if (!email.includes("@")) throw new Error(`"${user.email}" is not an email address`);
+    return email === user.email ? undefined : { email };
+  },
+});
+
 /** Posts written before word counts existed get one. */
 export const countPostWords = migrations.define({
   table: "posts",

@@ -34,6 +34,15 @@ export const rename = internalMutation({
   },
 });
 
+export const setEmail = internalMutation({
+  args: { userId: v.id("users"), email: v.string() },
+  returns: v.null(),
+  handler: async (ctx, { userId, email }) => {
+    await ctx.db.patch("users", userId, { email });
+    return null;
+  },
+});
+
 export const upgrade = internalMutation({
   args: { userId: v.id("users") },
   returns: v.null(),
