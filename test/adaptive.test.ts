@@ -1,17 +1,11 @@
 /** Adaptive batch sizes: batches grow while well inside Convex's limits and shrink on them. */
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
-import { internal } from "../example/convex/_generated/api.js";
-import { ADAPTIVE_MAX, ADAPTIVE_START, type MigrationStatus } from "../src/client/index.js";
+import { ADAPTIVE_MAX, ADAPTIVE_START } from "../src/client/index.js";
 import { ref } from "./fixtures/faults.js";
-import { bumpCounts, runScheduledOnce, seedPosts, setup, type T } from "./harness.js";
+import { bumpCounts, runScheduledOnce, seedPosts, setup, type T, statusOf } from "./harness.js";
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
-
-async function statusOf(t: T, name: string): Promise<MigrationStatus> {
-  const [status] = (await t.query(internal.migrations.status, { names: [name] })).migrations;
-  return status!;
-}
 
 /** Runs the migration batch by batch; answers the batch size used by each batch. */
 async function batchSizes(t: T, name: string): Promise<number[]> {

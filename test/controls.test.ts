@@ -11,6 +11,7 @@ import {
   seedPosts,
   setup,
   type T,
+  statusOf,
 } from "./harness.js";
 
 beforeEach(() => vi.useFakeTimers());
@@ -21,11 +22,6 @@ const bump = ref("bump");
 const verb = (t: T, name: "pause" | "resume") =>
   t.mutation(fn("mutation", name), { name: NAME }) as Promise<MigrationStatus>;
 
-async function statusOf(t: T): Promise<MigrationStatus> {
-  const [status] = (await t.query(internal.migrations.status, { names: [NAME] })).migrations;
-  return status!;
-}
-
 test("pause stops after the batch in flight and keeps the cursor; resume finishes the run once", async () => {
   const t = setup();
   await seedPosts(t, 400);
@@ -34,14 +30,18 @@ test("pause stops after the batch in flight and keeps the cursor; resume finishe
   const paused = await verb(t, "pause");
   expect(paused).toMatchObject({ state: "paused", batches: 1, processed: 100 });
   await drain(t);
-  expect(await statusOf(t)).toMatchObject({ state: "paused", batches: 1, cursor: paused.cursor });
+  expect(await statusOf(t, NAME)).toMatchObject({
+    state: "paused",
+    batches: 1,
+    cursor: paused.cursor,
+  });
   // Idempotent.
   expect(await verb(t, "pause")).toMatchObject({ state: "paused", batches: 1 });
 
   expect(await verb(t, "resume")).toMatchObject({ state: "running", cursor: paused.cursor });
   expect(await verb(t, "resume")).toMatchObject({ state: "running" });
   await drain(t);
-  expect(await statusOf(t)).toMatchObject({ state: "done", processed: 400, batches: 4 });
+  expect(await statusOf(t, NAME)).toMatchObject({ state: "done", processed: 400, batches: 4 });
   expect(new Set(await bumpCounts(t))).toEqual(new Set([1]));
   // On a finished run, pause and resume change nothing.
   expect(await verb(t, "pause")).toMatchObject({ state: "done" });
@@ -56,7 +56,7 @@ test("starting a paused migration resumes it like resume does", async () => {
   await verb(t, "pause");
   await t.mutation(bump, {});
   await drain(t);
-  expect(await statusOf(t)).toMatchObject({ state: "done", processed: 250 });
+  expect(await statusOf(t, NAME)).toMatchObject({ state: "done", processed: 250 });
   expect(new Set(await bumpCounts(t))).toEqual(new Set([1]));
 });
 
@@ -71,7 +71,7 @@ test("cancel stops a paused run; resume then continues it", async () => {
   });
   await verb(t, "resume");
   await drain(t);
-  expect(await statusOf(t)).toMatchObject({ state: "done", processed: 250 });
+  expect(await statusOf(t, NAME)).toMatchObject({ state: "done", processed: 250 });
 });
 
 test("a delay between batches can be set when starting and changed while the run goes on", async () => {
@@ -79,13 +79,13 @@ test("a delay between batches can be set when starting and changed while the run
   await seedPosts(t, 400);
   await t.mutation(bump, { batchSize: 100, delayMs: 60_000 });
   await runScheduledOnce(t); // the first batch starts at once
-  expect(await statusOf(t)).toMatchObject({ batches: 1, delayMs: 60_000 });
+  expect(await statusOf(t, NAME)).toMatchObject({ batches: 1, delayMs: 60_000 });
   vi.advanceTimersByTime(59_000);
   await t.finishInProgressScheduledFunctions();
-  expect((await statusOf(t)).batches).toBe(1);
+  expect((await statusOf(t, NAME)).batches).toBe(1);
   vi.advanceTimersByTime(1_000);
   await t.finishInProgressScheduledFunctions();
-  expect((await statusOf(t)).batches).toBe(2);
+  expect((await statusOf(t, NAME)).batches).toBe(2);
 
   const throttled = (await t.mutation(fn("mutation", "throttle"), {
     name: NAME,
@@ -95,7 +95,7 @@ test("a delay between batches can be set when starting and changed while the run
   vi.advanceTimersByTime(60_000); // the batch already scheduled keeps its time
   await t.finishInProgressScheduledFunctions();
   await runScheduledOnce(t); // the next one follows without a pause
-  expect(await statusOf(t)).toMatchObject({ state: "done", batches: 4 });
+  expect(await statusOf(t, NAME)).toMatchObject({ state: "done", batches: 4 });
 });
 
 test("a delay out of range is refused", async () => {

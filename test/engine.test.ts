@@ -1,7 +1,7 @@
 /** The batched, resumable engine, through the example app on convex-test. */
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { internal } from "../example/convex/_generated/api.js";
-import type { MigrationStatus, StartResult } from "../src/client/index.js";
+import type { StartResult } from "../src/client/index.js";
 import { fn, ref } from "./fixtures/faults.js";
 import {
   bumpCounts,
@@ -10,7 +10,7 @@ import {
   seedPosts,
   seedUsers,
   setup,
-  type T,
+  statusOf,
 } from "./harness.js";
 
 beforeEach(() => vi.useFakeTimers());
@@ -18,12 +18,6 @@ afterEach(() => vi.useRealTimers());
 
 const bump = ref("bump");
 const ones = (n: number) => Array<number>(n).fill(1);
-
-async function statusOf(t: T, name: string): Promise<MigrationStatus> {
-  const [status] = (await t.query(internal.migrations.status, { names: [name] })).migrations;
-  if (!status) throw new Error(`no status for ${name}`);
-  return status;
-}
 
 describe("a run", () => {
   test("goes over the whole table in batches and saves the cursor with each", async () => {

@@ -4,7 +4,8 @@ import { convexTest } from "convex-test";
 import type { GenericMutationCtx, GenericDataModel } from "convex/server";
 import { expect, vi } from "vitest";
 import schema from "../example/convex/schema.js";
-import { isRolloutError, type RolloutErrorKind } from "convex-rollouts";
+import { isRolloutError, type MigrationStatus, type RolloutErrorKind } from "convex-rollouts";
+import { internal } from "../example/convex/_generated/api.js";
 import { register } from "convex-rollouts/test";
 
 export const modules = {
@@ -123,4 +124,11 @@ export async function bumpCounts(t: T): Promise<(number | null)[]> {
     ({ continueCursor: cursor, isDone } = page);
   }
   return counts;
+}
+
+/** A migration's status, through the example app's `status` verb; "testing:bump" by default. */
+export async function statusOf(t: T, name = "testing:bump"): Promise<MigrationStatus> {
+  const [status] = (await t.query(internal.migrations.status, { names: [name] })).migrations;
+  if (!status) throw new Error(`no status for ${name}`);
+  return status;
 }

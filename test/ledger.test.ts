@@ -1,7 +1,6 @@
 /** The failure ledger: onError "skip" records failing documents and goes on; retryFailed retries them. */
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
-import { internal } from "../example/convex/_generated/api.js";
-import type { MigrationStatus, StartResult } from "../src/client/index.js";
+import type { StartResult } from "../src/client/index.js";
 import { ref } from "./fixtures/faults.js";
 import {
   bumpCounts,
@@ -11,17 +10,13 @@ import {
   setup,
   snapshot,
   type T,
+  statusOf,
 } from "./harness.js";
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
 
 const bump = ref("bump");
-
-async function statusOf(t: T, name = "testing:bump"): Promise<MigrationStatus> {
-  const [status] = (await t.query(internal.migrations.status, { names: [name] })).migrations;
-  return status!;
-}
 
 async function seedWithFailures(t: T) {
   const fail = new Set([7, 130, 255]);

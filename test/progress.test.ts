@@ -3,18 +3,21 @@ import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { internal } from "../example/convex/_generated/api.js";
 import type { DryRunReport, MigrationStatus } from "../src/client/index.js";
 import { fn, ref } from "./fixtures/faults.js";
-import { drain, runScheduledOnce, seedPosts, setup, snapshot, type T } from "./harness.js";
+import {
+  drain,
+  runScheduledOnce,
+  seedPosts,
+  setup,
+  snapshot,
+  type T,
+  statusOf,
+} from "./harness.js";
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
 
 const NAME = "testing:bump";
 const bump = ref("bump");
-
-async function statusOf(t: T): Promise<MigrationStatus> {
-  const [status] = (await t.query(internal.migrations.status, { names: [NAME] })).migrations;
-  return status!;
-}
 
 /** One batch, then the clock moves on by the run's delay. */
 async function nextBatch(t: T, ms: number) {
@@ -27,15 +30,15 @@ describe("progress", () => {
     const t = setup();
     await seedPosts(t, 400);
     await t.mutation(bump, { batchSize: 100, delayMs: 1_000, estimatedTotal: 400 });
-    const start = await statusOf(t);
+    const start = await statusOf(t, NAME);
     expect(start).toMatchObject({ rate: null, percent: 0, etaMs: null, estimatedTotal: 400 });
     await runScheduledOnce(t);
     await nextBatch(t, 1_000);
-    const two = await statusOf(t);
+    const two = await statusOf(t, NAME);
     // 100 documents a second, 200 of 400 done: 2 s to go.
     expect(two).toMatchObject({ processed: 200, rate: 100, percent: 50, etaMs: 2_000 });
     await drain(t);
-    expect(await statusOf(t)).toMatchObject({ state: "done", percent: 100, etaMs: null });
+    expect(await statusOf(t, NAME)).toMatchObject({ state: "done", percent: 100, etaMs: null });
   });
 
   test("never shows more than 100%, with the raw counts beside it", async () => {
@@ -44,20 +47,24 @@ describe("progress", () => {
     await t.mutation(bump, { batchSize: 100, estimatedTotal: 100 });
     await runScheduledOnce(t);
     await runScheduledOnce(t);
-    expect(await statusOf(t)).toMatchObject({ processed: 200, percent: 99.9, estimatedTotal: 100 });
+    expect(await statusOf(t, NAME)).toMatchObject({
+      processed: 200,
+      percent: 99.9,
+      estimatedTotal: 100,
+    });
     await drain(t);
-    expect(await statusOf(t)).toMatchObject({ processed: 300, percent: 100 });
+    expect(await statusOf(t, NAME)).toMatchObject({ processed: 300, percent: 100 });
   });
 
   test("without an estimate there is no percentage; a rerun estimates from the last run", async () => {
     const t = setup();
     await seedPosts(t, 150);
     await t.mutation(bump, {});
-    expect(await statusOf(t)).toMatchObject({ estimatedTotal: null, percent: null });
+    expect(await statusOf(t, NAME)).toMatchObject({ estimatedTotal: null, percent: null });
     await drain(t);
     await t.mutation(bump, { reset: true, batchSize: 100 });
     await runScheduledOnce(t);
-    expect(await statusOf(t)).toMatchObject({ estimatedTotal: 150, percent: 66.7 });
+    expect(await statusOf(t, NAME)).toMatchObject({ estimatedTotal: 150, percent: 66.7 });
   });
 });
 
