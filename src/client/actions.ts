@@ -37,8 +37,10 @@ export async function runToCompletion(
   let current = status;
   while (current.state === "running") {
     const stepped = await ctx.runMutation(component.lib.step, { name });
-    // Someone else's scheduled run: it advances on its own; do not spin on it.
-    if (stepped.batches === current.batches && stepped.state === "running") return stepped;
+    // A step that neither ran a batch nor retried smaller (after a limit error)
+    // met someone else's scheduled run: it advances on its own; do not spin on it.
+    const moved = stepped.batches !== current.batches || stepped.batchSize !== current.batchSize;
+    if (!moved && stepped.state === "running") return stepped;
     current = stepped;
   }
   return current;
