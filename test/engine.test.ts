@@ -294,6 +294,24 @@ describe("runners", () => {
     ).toEqual(batchesBefore);
   });
 
+  test("runAll with reset starts every migration of the chain over", async () => {
+    const t = setup();
+    await seedUsers(t, 30);
+    await seedPosts(t, 40);
+    await t.mutation(internal.migrations.runAll, {});
+    await drain(t);
+    const first = (await t.query(internal.migrations.status, {})).migrations;
+    await t.mutation(internal.migrations.runAll, { reset: true });
+    await drain(t);
+    const second = (await t.query(internal.migrations.status, {})).migrations;
+    expect(second.map((s) => s.state)).toEqual(["done", "done", "done"]);
+    for (const status of second) {
+      const before = first.find((s) => s.name === status.name)!;
+      expect(status.runId).not.toBe(before.runId);
+      expect(status.processed).toBe(before.processed);
+    }
+  });
+
   test("a runAll started while the first migration runs by hand continues the chain after it", async () => {
     const t = setup();
     await seedUsers(t, 150);

@@ -164,6 +164,8 @@ async function startNextInChain(ctx: MutationCtx, run: Doc<"runs">, schedule: bo
     await startMigration(ctx, {
       migration: head,
       next: rest,
+      // As in @convex-dev/migrations, a chain started with reset starts every member over.
+      reset: run.resetChain,
       cliModule: run.cliModule,
       schedule,
       by: run.by,

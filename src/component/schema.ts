@@ -64,6 +64,8 @@ export default defineSchema({
     error: v.optional(v.string()),
     failedDocumentId: v.optional(v.string()),
     next: v.array(vMigrationAddress),
+    /** Started with `reset` in a chain: the rest of the chain starts over too. */
+    resetChain: v.optional(v.boolean()),
     /** The module the app exports its CLI verbs from, for the commands status prints. */
     cliModule: v.string(),
     /**

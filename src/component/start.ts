@@ -149,6 +149,7 @@ export async function startMigration(
       startedAt: now,
       attemptStartedAt: now,
       next: request.next,
+      resetChain: (request.reset === true && request.next.length > 0) || undefined,
       cliModule: request.cliModule,
       attempt: 1,
       rollout: request.rollout,
