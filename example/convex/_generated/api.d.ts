@@ -9,6 +9,7 @@
  */
 
 import type * as admin from "../admin.js";
+import type * as dashboard from "../dashboard.js";
 import type * as migrations from "../migrations.js";
 import type * as names from "../names.js";
 import type * as posts from "../posts.js";
@@ -22,6 +23,7 @@ import type {
 
 declare const fullApi: ApiFromModules<{
   admin: typeof admin;
+  dashboard: typeof dashboard;
   migrations: typeof migrations;
   names: typeof names;
   posts: typeof posts;
