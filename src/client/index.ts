@@ -167,8 +167,12 @@ export class Rollouts<DataModel extends GenericDataModel> {
   }
 
   /**
-   * Starts or resumes one migration from server code (a mutation or action).
-   * With `dryRun`, answers the plan report of its next batch and writes nothing.
+   * Starts or resumes one migration from server code; needs `runMutation` (a
+   * mutation or an action). With `dryRun`, answers the plan report of its
+   * next batch and writes nothing.
+   * ```ts
+   * await migrations.runOne(ctx, internal.migrations.setDefault, { batchSize: 50 });
+   * ```
    */
   async runOne(
     ctx: RunMutationCtx,
@@ -178,14 +182,26 @@ export class Rollouts<DataModel extends GenericDataModel> {
     return await this.start(ctx, getFunctionName(ref), options);
   }
 
-  /** Runs migrations in order, each once the previous is done; done ones are skipped. */
+  /**
+   * Runs migrations in order, each once the previous is done; done ones are
+   * skipped. Needs `runMutation` (a mutation or an action).
+   * ```ts
+   * await migrations.runSerially(ctx, [internal.migrations.a, internal.migrations.b]);
+   * ```
+   */
   async runSerially(ctx: RunMutationCtx, refs: MigrationRef[]): Promise<StartResult | null> {
     const [first, ...rest] = refs.map(getFunctionName);
     if (first === undefined) return null;
     return (await this.start(ctx, first, { next: rest })) as StartResult;
   }
 
-  /** The status of the given migrations, or of the most recently started ones. */
+  /**
+   * The status of the given migrations, or of the most recently started ones
+   * (20 by default). Needs `runQuery` (any function).
+   * ```ts
+   * const [status] = await migrations.getStatus(ctx, { migrations: ["migrations:setDefault"] });
+   * ```
+   */
   async getStatus(
     ctx: RunQueryCtx,
     { migrations, limit }: { migrations?: (string | MigrationRef)[]; limit?: number } = {},
@@ -196,7 +212,9 @@ export class Rollouts<DataModel extends GenericDataModel> {
 
   /**
    * Everything status shows: the most recent migrations and every rollout,
-   * including those declared here that nobody has moved yet (in `schema`).
+   * including those declared here that nobody has moved yet (in `schema`),
+   * and the latest runs. Needs `runQuery`; an app query can return it to a
+   * status page (see `convex-rollouts/react`).
    */
   async status(
     ctx: RunQueryCtx,
@@ -215,27 +233,45 @@ export class Rollouts<DataModel extends GenericDataModel> {
     });
   }
 
-  /** Stops a migration after the batch in flight; its cursor is kept, so starting it again resumes. */
+  /**
+   * Stops a migration after the batch in flight; its cursor is kept, so
+   * starting it again resumes. Needs `runMutation`.
+   * ```ts
+   * await migrations.cancel(ctx, internal.migrations.setDefault);
+   * ```
+   */
   async cancel(ctx: RunMutationCtx, migration: string | MigrationRef): Promise<MigrationStatus> {
     return await ctx.runMutation(this.component.controls.cancel, { name: this.nameOf(migration) });
   }
 
-  /** Cancels every running or paused migration. */
+  /** Cancels every running or paused migration. Needs `runMutation`. */
   async cancelAll(ctx: RunMutationCtx): Promise<MigrationStatus[]> {
     return await ctx.runMutation(this.component.controls.cancelAll, {});
   }
 
-  /** Pauses a running migration after the batch in flight, keeping its cursor. Idempotent. */
+  /**
+   * Pauses a running migration after the batch in flight, keeping its cursor.
+   * Idempotent; on a run that is not running it changes nothing. Needs `runMutation`.
+   */
   async pause(ctx: RunMutationCtx, migration: string | MigrationRef): Promise<MigrationStatus> {
     return await ctx.runMutation(this.component.controls.pause, { name: this.nameOf(migration) });
   }
 
-  /** Continues a paused (or failed, or canceled) migration at its cursor. Idempotent. */
+  /**
+   * Continues a paused (or failed, or canceled) migration at its cursor.
+   * Idempotent; a running or finished run is left as it is. Needs `runMutation`.
+   */
   async resume(ctx: RunMutationCtx, migration: string | MigrationRef): Promise<MigrationStatus> {
     return await ctx.runMutation(this.component.controls.resume, { name: this.nameOf(migration) });
   }
 
-  /** Sets the pause between a migration's batches, in ms, from its next batch on. */
+  /**
+   * Sets the pause between a migration's batches, in ms (0 to 3,600,000), from
+   * its next batch on. Needs `runMutation`.
+   * ```ts
+   * await migrations.throttle(ctx, "migrations:setDefault", 500);
+   * ```
+   */
   async throttle(
     ctx: RunMutationCtx,
     migration: string | MigrationRef,
@@ -248,6 +284,10 @@ export class Rollouts<DataModel extends GenericDataModel> {
   /**
    * Every run, newest first, a page at a time (of one migration when `name` is
    * given): start, end, final state, counts, who started it and its settings.
+   * Needs `runQuery`.
+   * ```ts
+   * const { page, continueCursor } = await migrations.history(ctx, { cursor: null, numItems: 20 });
+   * ```
    */
   async history(
     ctx: RunQueryCtx,
@@ -260,6 +300,10 @@ export class Rollouts<DataModel extends GenericDataModel> {
   /**
    * A plan report over the whole range (or `maxBatches` batches), from an
    * action: the dry run of every batch, each rolled back. Writes nothing.
+   * Needs an action's `runMutation`: each part is its own transaction.
+   * ```ts
+   * const report = await migrations.plan(ctx, internal.migrations.setDefault);
+   * ```
    */
   async plan(
     ctx: RunActionCtx,
@@ -297,6 +341,9 @@ export class Rollouts<DataModel extends GenericDataModel> {
    * Moves a rollout one phase forward, if its gate is open. Entering `backfill`
    * starts its backfill from the beginning. Advancing to the phase it is in
    * changes nothing. Needs `runMutation`.
+   * ```ts
+   * await migrations.advance(ctx, "users.fullName", "dualWrite", { by: "deploy" });
+   * ```
    */
   async advance(
     ctx: RunMutationCtx,
@@ -313,7 +360,13 @@ export class Rollouts<DataModel extends GenericDataModel> {
     });
   }
 
-  /** Moves a rollout one phase back; never from `complete`. Cancels a running backfill. */
+  /**
+   * Moves a rollout one phase back; never from `complete`. From `backfill` it
+   * cancels the backfill and its verify pass. Needs `runMutation`.
+   * ```ts
+   * await migrations.rollback(ctx, "users.fullName", { by: "oncall", reason: "p99 up" });
+   * ```
+   */
   async rollback(
     ctx: RunMutationCtx,
     rollout: string | Rollout,
@@ -324,7 +377,10 @@ export class Rollouts<DataModel extends GenericDataModel> {
     return await ctx.runMutation(this.component.rollouts.rollback, { name, ...who });
   }
 
-  /** Starts a verify pass of a rollout over the whole table (one already running is kept). */
+  /**
+   * Starts a verify pass of a rollout over the whole table (one already
+   * running is kept); it writes nothing to the app. Needs `runMutation`.
+   */
   async verify(ctx: RunMutationCtx, rollout: string | Rollout): Promise<RolloutStatus> {
     const { spec, rollout: declared } = this.declaredRollout(nameOfRollout(rollout));
     return await ctx.runMutation(this.component.rollouts.verify, {

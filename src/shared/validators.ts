@@ -76,7 +76,9 @@ export type Description = Infer<typeof vDescription>;
 /** A before/after pair a dry run shows. */
 export const vSample = v.object({
   id: v.string(),
+  // Documents of whichever table the migration runs over: no one shape fits them.
   before: v.any(),
+  // The same document after the batch; null if migrateOne deleted it.
   after: v.any(),
 });
 export type Sample = Infer<typeof vSample>;
