@@ -173,7 +173,10 @@ test("the tarball holds the built entry points and no tests", () => {
   const sources = new Set(paths.filter((path) => path.startsWith("src/")));
   const orphans = paths
     .filter((path) => /^dist\/.*\.js$/.test(path))
-    .filter((path) => !sources.has(path.replace(/^dist\//, "src/").replace(/\.js$/, ".ts")));
+    .filter((path) => {
+      const source = path.replace(/^dist\//, "src/").replace(/\.js$/, "");
+      return !sources.has(`${source}.ts`) && !sources.has(`${source}.tsx`);
+    });
   expect(orphans, "built modules with no source in src/").toEqual([]);
 });
 
