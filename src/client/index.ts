@@ -262,7 +262,12 @@ export class Rollouts<DataModel extends GenericDataModel> {
    * Idempotent; a running or finished run is left as it is. Needs `runMutation`.
    */
   async resume(ctx: RunMutationCtx, migration: string | MigrationRef): Promise<MigrationStatus> {
-    return await ctx.runMutation(this.component.controls.resume, { name: this.nameOf(migration) });
+    const name = this.nameOf(migration);
+    // The current handle: after a deploy, the one stored with the run may lead nowhere.
+    return await ctx.runMutation(this.component.controls.resume, {
+      name,
+      migration: await addressOf(name),
+    });
   }
 
   /**

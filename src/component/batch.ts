@@ -95,15 +95,15 @@ export async function executeBatch(
   const result: BatchResult = ledger
     ? { ...outcome.result, continueCursor: ledger.cursor, isDone: ledger.isDone }
     : outcome.result;
-  const newFailures = ledger
-    ? await clearRetried(ctx, run.name, ledger.ids, failures)
-    : await recordFailures(ctx, run.name, failures);
+  // Every document this batch skipped counts for this run, even one the ledger already held.
+  if (ledger) await clearRetried(ctx, run.name, ledger.ids, failures);
+  else await recordFailures(ctx, run.name, failures);
   const now = Date.now();
   const progress = {
     cursor: result.continueCursor,
     processed: run.processed + result.processed,
     changed: run.changed + result.changed,
-    failed: run.failed + newFailures,
+    failed: run.failed + failures.length,
     batches: run.batches + 1,
     recent: [...run.recent, { at: now, processed: result.processed }].slice(-RATE_WINDOW),
     batchSize:

@@ -3,11 +3,11 @@
  * answers the run's status, whatever state the run is in.
  */
 import { v } from "convex/values";
-import { type MigrationStatus, vMigrationStatus } from "../shared/validators.js";
+import { type MigrationStatus, vMigrationAddress, vMigrationStatus } from "../shared/validators.js";
 import { mutation } from "./_generated/server.js";
 import { scheduleBatch } from "./batch.js";
 import { MAX_STATUS_LIMIT } from "./lib.js";
-import { cancelRun, requireRun, stopRun, toStatus } from "./runs.js";
+import { cancelRun, requireRun, stopRun, toStatus, withLiveState } from "./runs.js";
 import { checkSettings, resumeRun } from "./start.js";
 
 /** Stops a run after the batch in flight; its cursor is kept. Also stops a paused run. */
@@ -24,7 +24,9 @@ export const cancelAll = mutation({
   handler: async (ctx) => {
     const statuses: MigrationStatus[] = [];
     for (const row of await ctx.db.query("migrations").take(MAX_STATUS_LIMIT)) {
-      const run = await ctx.db.get("runs", row.runId);
+      const saved = await ctx.db.get("runs", row.runId);
+      // As they really stand: a run whose batch failed as a whole is failed, not running.
+      const run = saved && (await withLiveState(ctx, saved));
       if (run?.state === "running" || run?.state === "paused") {
         statuses.push(await toStatus(ctx, await cancelRun(ctx, run)));
       }
@@ -46,13 +48,17 @@ export const pause = mutation({
  * A running or finished run is left as it is.
  */
 export const resume = mutation({
-  args: { name: v.string() },
+  args: {
+    name: v.string(),
+    /** The migration's current handle: after a deploy the stored one may lead nowhere. */
+    migration: v.optional(vMigrationAddress),
+  },
   returns: vMigrationStatus,
-  handler: async (ctx, { name }): Promise<MigrationStatus> => {
+  handler: async (ctx, { name, migration }): Promise<MigrationStatus> => {
     const live = await requireRun(ctx, name);
     if (live.state === "running" || live.state === "done") return await toStatus(ctx, live);
     const saved = (await ctx.db.get("runs", live._id))!;
-    const run = await resumeRun(ctx, live, saved, {});
+    const run = await resumeRun(ctx, live, saved, { migration });
     const jobId = await scheduleBatch(ctx, run, 0);
     await ctx.db.patch("runs", run._id, { jobId });
     return await toStatus(ctx, { ...run, jobId });

@@ -8,13 +8,12 @@ import type { MutationCtx } from "./_generated/server.js";
 /** A retry run's cursor: the last ledger entry it took, marked so it is never read as a table cursor. */
 export const RETRY_CURSOR_PREFIX = "failures|";
 
-/** Records documents that threw; answers how many were not in the ledger already. */
+/** Records documents that threw (one ledger row per document, updated if already there). */
 export async function recordFailures(
   ctx: MutationCtx,
   name: string,
   failures: { id: string; error: string }[],
-): Promise<number> {
-  let added = 0;
+): Promise<void> {
   const at = Date.now();
   for (const { id, error } of failures) {
     const row = await ctx.db
@@ -25,10 +24,8 @@ export async function recordFailures(
       await ctx.db.patch("failures", row._id, { error, at });
     } else {
       await ctx.db.insert("failures", { name, documentId: id, error, at });
-      added++;
     }
   }
-  return added;
 }
 
 /** The next page of ledger entries for a retry run, after its cursor. */
@@ -50,16 +47,13 @@ export async function ledgerPage(ctx: MutationCtx, run: Doc<"runs">) {
   };
 }
 
-/**
- * After a retry batch: clears the entries that now succeeded and updates
- * those that failed again. Answers how many failed again.
- */
+/** After a retry batch: clears the entries that now succeeded and updates those that failed again. */
 export async function clearRetried(
   ctx: MutationCtx,
   name: string,
   ids: string[],
   failures: { id: string; error: string }[],
-): Promise<number> {
+): Promise<void> {
   const stillFailing = new Map(failures.map((f) => [f.id, f.error]));
   const at = Date.now();
   for (const id of ids) {
@@ -72,5 +66,4 @@ export async function clearRetried(
     if (error === undefined) await ctx.db.delete("failures", row._id);
     else await ctx.db.patch("failures", row._id, { error, at });
   }
-  return stillFailing.size;
 }

@@ -78,7 +78,13 @@ function readNewGate(facts: GateFacts, advance: string, watch: string): Gate {
       backfill === null
         ? "has not started"
         : `is ${backfill.state} after ${backfill.processed} documents`;
-    const command = backfill?.state === "running" ? watch : `npx convex run ${facts.backfillName}`;
+    const resume = `npx convex run ${facts.verbs}:resume '${JSON.stringify({ name: facts.backfillName })}'`;
+    const command =
+      backfill?.state === "running"
+        ? watch
+        : backfill?.state === "paused"
+          ? resume
+          : `npx convex run ${facts.backfillName}`;
     return { to, open: false, detail: `the backfill ${facts.backfillName} ${where}`, command };
   }
   if (!facts.hasVerify) {

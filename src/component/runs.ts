@@ -31,7 +31,9 @@ export async function withLiveState(ctx: QueryCtx, run: Doc<"runs">): Promise<Do
     return {
       ...run,
       state: "failed",
-      error: `A scheduled batch failed outside the migration's own code: ${job.state.error}`,
+      error:
+        `A scheduled batch failed outside the migration's own code: ` +
+        (job.state.error ?? "the scheduler recorded no reason"),
       endedAt: job.completedTime,
     };
   }

@@ -11,6 +11,7 @@ import type { Doc, Id } from "./_generated/dataModel.js";
 import type { MutationCtx } from "./_generated/server.js";
 import { describeMigration } from "./appCalls.js";
 import { scheduleBatch } from "./batch.js";
+import { getRollout } from "./rolloutStatus.js";
 import { latestRun, toStatus, withLiveState } from "./runs.js";
 
 /** The longest pause between batches: an hour. */
@@ -97,10 +98,12 @@ export async function startMigration(
   const resumable = live !== null && !(retry && (!live.retryFailed || live.isDone));
   const fresh = !resumable || request.reset === true || request.cursor !== undefined;
   const cursor = request.cursor !== undefined ? request.cursor : fresh ? null : live.cursor;
+  // A retry run's cursor walks the ledger, not the table: check table cursors only.
+  const resumingRetry = !fresh && live?.retryFailed === true;
   const description = await describeMigration(
     ctx,
     request.migration,
-    retry || cursor?.startsWith("failures|") ? null : cursor,
+    retry || resumingRetry ? null : cursor,
   );
   // A chain with a name that leads nowhere would stop halfway; refuse it now.
   for (const migration of request.next) await describeMigration(ctx, migration, null);
@@ -152,9 +155,12 @@ export async function startMigration(
       resetChain: (request.reset === true && request.next.length > 0) || undefined,
       cliModule: request.cliModule,
       attempt: 1,
-      rollout: request.rollout,
+      rollout: request.rollout ?? (await rolloutToCarry(ctx, live, cursor, retry)),
     });
     run = (await ctx.db.get("runs", runId))!;
+    if (run.rollout !== undefined && request.rollout === undefined) {
+      await adoptBackfill(ctx, run.rollout, runId);
+    }
   } else {
     run = await resumeRun(ctx, live, saved!, request);
   }
@@ -204,6 +210,29 @@ export async function resumeRun(
   };
   await ctx.db.patch("runs", live._id, patch);
   return { ...live, ...patch };
+}
+
+/**
+ * A new full pass of a migration that is the current backfill of a rollout in
+ * `backfill` (someone ran it again with `reset`) becomes that rollout's
+ * backfill: it started after dual writes went live and covers the whole
+ * table, and the run it replaces will never finish. Answers the rollout's name.
+ */
+async function rolloutToCarry(
+  ctx: MutationCtx,
+  previous: Doc<"runs"> | null,
+  cursor: string | null,
+  retry: boolean,
+): Promise<string | undefined> {
+  if (previous?.rollout === undefined || cursor !== null || retry) return undefined;
+  const rollout = await getRollout(ctx, previous.rollout);
+  const current = rollout?.phase === "backfill" && rollout.backfillRunId === previous._id;
+  return current ? previous.rollout : undefined;
+}
+
+async function adoptBackfill(ctx: MutationCtx, name: string, runId: Id<"runs">) {
+  const rollout = (await getRollout(ctx, name))!;
+  await ctx.db.patch("rollouts", rollout._id, { backfillRunId: runId, updatedAt: Date.now() });
 }
 
 /** The size of the last full pass, as an estimate for the next one. */

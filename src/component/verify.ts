@@ -133,7 +133,7 @@ export async function liveVerifyStatus(
     return {
       ...status,
       state: "failed",
-      error: `A scheduled verify batch failed: ${job.state.error}`,
+      error: `A scheduled verify batch failed: ${job.state.error ?? "the scheduler recorded no reason"}`,
       endedAt: job.completedTime,
     };
   }

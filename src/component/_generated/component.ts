@@ -156,7 +156,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
       resume: FunctionReference<
         "mutation",
         "internal",
-        { name: string },
+        { migration?: { fnHandle: string; name: string }; name: string },
         {
           adaptive: boolean;
           attemptStartedAt: number;
