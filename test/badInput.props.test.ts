@@ -11,7 +11,7 @@
  * on start, dry run and runner) to the other verbs and arguments.
  */
 import fc from "fast-check";
-import type { FunctionReference, GenericDataModel, GenericMutationCtx } from "convex/server";
+import type { FunctionReference } from "convex/server";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { internal } from "../example/convex/_generated/api.js";
 import { isRolloutError, PHASES, type RolloutErrorKind } from "../src/client/index.js";
@@ -24,6 +24,7 @@ import {
   setup,
   snapshot,
   type T,
+  runInComponent,
 } from "./harness.js";
 
 beforeEach(() => vi.useFakeTimers());
@@ -38,20 +39,9 @@ const SEED =
     : Math.floor(Math.random() * 0x7fffffff);
 const RUNS = process.env.FC_RUNS !== undefined ? Number(process.env.FC_RUNS) : 40;
 
-/** Runs a handler in the component, on its own tables. */
-async function inComponent<Result>(
-  t: T,
-  handler: (ctx: GenericMutationCtx<GenericDataModel>) => Promise<Result>,
-): Promise<Result> {
-  const withComponents = t as T & {
-    runInComponent: (path: string, fn: typeof handler) => Promise<Result>;
-  };
-  return await withComponents.runInComponent("rollouts", handler);
-}
-
 /** Everything: the harness's snapshot plus the ledger, rollouts, transitions and scheduled jobs. */
 async function everything(t: T) {
-  const rest = await inComponent(t, async (ctx) => ({
+  const rest = await runInComponent(t, async (ctx) => ({
     failures: await ctx.db.query("failures").collect(),
     rollouts: await ctx.db.query("rollouts").collect(),
     transitions: await ctx.db.query("transitions").collect(),

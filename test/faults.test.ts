@@ -6,7 +6,6 @@
  * offers (start again, resume, cancel) must work, or its limits are written
  * down here precisely.
  */
-import type { GenericDataModel, GenericMutationCtx } from "convex/server";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { internal } from "../example/convex/_generated/api.js";
 import type { Id } from "../src/component/_generated/dataModel.js";
@@ -21,6 +20,8 @@ import {
   setup,
   snapshot,
   type T,
+  runInComponent,
+  statusOf,
 } from "./harness.js";
 
 beforeEach(() => vi.useFakeTimers());
@@ -32,29 +33,12 @@ const ones = (n: number) => Array<number>(n).fill(1);
 /** What a deploy that removed or renamed a function leaves in a stored handle (convex-test's form). */
 const GONE = "function://;testing:removedByDeploy";
 
-async function statusOf(t: T, name = NAME): Promise<MigrationStatus> {
-  const [status] = (await t.query(internal.migrations.status, { names: [name] })).migrations;
-  if (!status) throw new Error(`no status for ${name}`);
-  return status;
-}
-
-/** Runs a handler in the component, on its own tables (convex-test can; its typings do not say so). */
-async function inComponent<Result>(
-  t: T,
-  handler: (ctx: GenericMutationCtx<GenericDataModel>) => Promise<Result>,
-): Promise<Result> {
-  const withComponents = t as T & {
-    runInComponent: (path: string, fn: typeof handler) => Promise<Result>;
-  };
-  return await withComponents.runInComponent("rollouts", handler);
-}
-
 /**
  * Everything a run could change, read in pages so it works under tight
  * transaction limits (the harness's snapshot reads whole tables at once).
  */
 async function pagedSnapshot(t: T) {
-  const component = await inComponent(t, async (ctx) => ({
+  const component = await runInComponent(t, async (ctx) => ({
     migrations: await ctx.db.query("migrations").collect(),
     runs: await ctx.db.query("runs").collect(),
     failures: await ctx.db.query("failures").collect(),
@@ -64,7 +48,7 @@ async function pagedSnapshot(t: T) {
 
 /** What a deploy that removed the function does to a stored run: its handle leads nowhere. */
 async function breakHandle(t: T, runId: string) {
-  await inComponent(t, async (ctx) => {
+  await runInComponent(t, async (ctx) => {
     await ctx.db.patch(runId as Id<"runs">, { fnHandle: GONE });
   });
 }
@@ -260,7 +244,7 @@ describe("a function handle that no longer exists after a deploy", () => {
     });
     await drain(t);
     expect(await statusOf(t)).toMatchObject({ state: "done", processed: 250 });
-    const stored = await inComponent(
+    const stored = await runInComponent(
       t,
       async (ctx) => await ctx.db.get(started.runId as Id<"runs">),
     );
@@ -286,7 +270,7 @@ describe("a function handle that no longer exists after a deploy", () => {
     await seedPosts(t, 60, undefined, (i) => (i % 3 === 0 ? "" : "a b c"));
     const first = (await t.mutation(internal.migrations.runAll, {})) as StartResult;
     // The deploy removed the chain's next function while the first ran.
-    await inComponent(t, async (ctx) => {
+    await runInComponent(t, async (ctx) => {
       const runId = first.status.runId as Id<"runs">;
       const run = (await ctx.db.get(runId)) as { next: { name: string; fnHandle: string }[] };
       const next = [{ ...run.next[0]!, fnHandle: GONE }, ...run.next.slice(1)];
@@ -330,7 +314,7 @@ describe("a function handle that no longer exists after a deploy", () => {
     await move("backfill");
     await runScheduledOnce(t); // the backfill's only batch; the verify pass is scheduled
     expect((await rollout()).verify?.state).toBe("running");
-    await inComponent(t, async (ctx) => {
+    await runInComponent(t, async (ctx) => {
       const row = await ctx.db
         .query("rollouts")
         .filter((q) => q.eq(q.field("name"), "posts.counted"))

@@ -89,7 +89,7 @@ export async function snapshot(t: T) {
 }
 
 /** convex-test runs handlers inside a component too; its typings do not say so yet. */
-async function runInComponent<Result>(
+export async function runInComponent<Result>(
   t: T,
   handler: (ctx: GenericMutationCtx<GenericDataModel>) => Promise<Result>,
 ): Promise<Result> {
