@@ -7,9 +7,9 @@
  *   npm run demo -- --users 2000 --posts 1000   (or DEMO_USERS / DEMO_POSTS)
  *   npm run demo -- --plain                     (no redrawn bars, even on a TTY)
  */
-import { parseArgs } from "node:util";
 import { internal } from "../example/convex/_generated/api.js";
 import type { DryRunReport, MigrationStatus, StartResult } from "../src/client/index.js";
+import { numberFlag, parseFlags, runMain } from "./cli.js";
 import { setupExample } from "./exampleApp.js";
 import { ProgressView, seconds, shortName, statusTable } from "./progress.js";
 import { operateBackfill } from "./operateDemo.js";
@@ -23,9 +23,6 @@ const CHAIN = [
   "migrations:archiveEmptyPosts",
 ];
 
-/** A mistake in the command line: reported without a stack trace. */
-class UsageError extends Error {}
-
 const FLAGS = {
   users: { type: "string", default: process.env.DEMO_USERS ?? "20000" },
   posts: { type: "string", default: process.env.DEMO_POSTS ?? "10000" },
@@ -35,27 +32,14 @@ const FLAGS = {
 } as const;
 
 function options() {
-  let values;
-  try {
-    values = parseArgs({ options: FLAGS }).values;
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  if (values.help) {
-    console.log(
-      "Usage: npm run demo -- [--users N] [--posts N] [--plain] [--every BATCHES]\n" +
-        "  --users, --posts  documents to seed (env DEMO_USERS, DEMO_POSTS; default 20000, 10000)\n" +
-        "  --plain           print progress lines instead of redrawn bars\n" +
-        "  --every           without bars, print a line every this many batches (default 50)",
-    );
-    process.exit(0);
-  }
-  const count = (name: string, value: string) => {
-    const x = Number(value);
-    if (!Number.isInteger(x) || x < 0)
-      throw new UsageError(`--${name} must be a whole number; got "${value}".`);
-    return x;
-  };
+  const values = parseFlags(
+    FLAGS,
+    "Usage: npm run demo -- [--users N] [--posts N] [--plain] [--every BATCHES]\n" +
+      "  --users, --posts  documents to seed (env DEMO_USERS, DEMO_POSTS; default 20000, 10000)\n" +
+      "  --plain           print progress lines instead of redrawn bars\n" +
+      "  --every           without bars, print a line every this many batches (default 50)",
+  );
+  const count = (name: string, value: string) => Math.floor(numberFlag(name, value, 0));
   return {
     users: count("users", values.users),
     posts: count("posts", values.posts),
@@ -199,13 +183,4 @@ function diff(before: unknown, after: unknown): string {
   return (changes.join(", ") || "no change") + who;
 }
 
-main().then(
-  (ok) => {
-    if (!ok) process.exitCode = 1;
-  },
-  (error: unknown) => {
-    if (error instanceof UsageError) console.error(`${error.message} See --help.`);
-    else console.error("\nThe demo failed:", error);
-    process.exitCode = 1;
-  },
-);
+runMain(main, "demo");

@@ -26,14 +26,18 @@ function line(s: MigrationStatus): string {
 
 export async function operateBackfill(t: ExampleT): Promise<Check[]> {
   const say = (text: string) => console.log(`  ${text}`);
-  say(`npx convex run ${NAME}`);
-  await t.mutation(internal.migrations.normalizeEmails, {});
-  await sleep(15); // a few batches on real timers
+  say(`npx convex run ${NAME} '{delayMs: 100}'   (a pause between batches)`);
+  await t.mutation(internal.migrations.normalizeEmails, { delayMs: 100 });
+  await sleep(30); // the first batch runs at once, the next waits its 100 ms
   const paused = await t.mutation(internal.migrations.pause, { name: NAME });
   say(`npx convex run migrations:pause '{name: "${NAME}"}' → ${line(paused)}`);
   await sleep(200);
   const stillPaused = await statusOf(t);
   say(`200 ms later, still ${line(stillPaused)}`);
+  const throttled = await t.mutation(internal.migrations.throttle, { name: NAME, delayMs: 0 });
+  say(
+    `npx convex run migrations:throttle '{name: "${NAME}", delayMs: 0}' → delay ${throttled.delayMs} ms`,
+  );
   const resumed = await t.mutation(internal.migrations.resume, { name: NAME });
   say(`npx convex run migrations:resume '{name: "${NAME}"}' → ${resumed.state} at its cursor`);
   await drainScheduled(t);

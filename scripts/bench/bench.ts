@@ -18,15 +18,13 @@ import { createRequire } from "node:module";
 import { cpus, loadavg, platform, release, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { format, resolveConfig } from "prettier";
 import { measure, VARIANTS, type RunResult, type Variant, type Workload } from "./measure.js";
 import { markdown, terminal, type Machine, type Meta, type Profiled } from "./report.js";
 import { correct, rows, targets } from "./stats.js";
+import { numberFlag, parseFlags, runMain } from "../cli.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-
-class UsageError extends Error {}
 
 const FLAGS = {
   quick: { type: "boolean", default: false },
@@ -40,32 +38,18 @@ const FLAGS = {
 } as const;
 
 function options() {
-  let values;
-  try {
-    values = parseArgs({ options: FLAGS }).values;
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  if (values.help) {
-    console.log(
-      "Usage: npm run bench -- [--quick] [--runs N] [--budget MINUTES] [--json PATH] [--md PATH]\n" +
-        "  --quick   smaller workloads (2,000 / 5,000 small, 1,000 large), about a minute\n" +
-        "  --runs    runs per workload (default 3, quick 5); the largest gets what fits in the budget\n" +
-        "  --budget  minutes for the whole run (default 20, quick 2)\n" +
-        "  --json    raw numbers (default bench-results/latest.json, quick: bench-results/quick.json)\n" +
-        "  --md      the report (default BENCHMARKS.md; quick writes none unless given)\n" +
-        "  --skip-profile  no extra CPU-profiled run of each variant\n" +
-        "  --from    write the report from a saved JSON (e.g. bench-results/latest.json), measuring nothing",
-    );
-    process.exit(0);
-  }
-  const whole = (name: string, value: string, min: number) => {
-    const x = Number(value);
-    if (!Number.isFinite(x) || x < min) {
-      throw new UsageError(`--${name} must be a number ≥ ${min}; got "${value}".`);
-    }
-    return x;
-  };
+  const values = parseFlags(
+    FLAGS,
+    "Usage: npm run bench -- [--quick] [--runs N] [--budget MINUTES] [--json PATH] [--md PATH]\n" +
+      "  --quick   smaller workloads (2,000 / 5,000 small, 1,000 large), about a minute\n" +
+      "  --runs    runs per workload (default 3, quick 5); the largest gets what fits in the budget\n" +
+      "  --budget  minutes for the whole run (default 20, quick 2)\n" +
+      "  --json    raw numbers (default bench-results/latest.json, quick: bench-results/quick.json)\n" +
+      "  --md      the report (default BENCHMARKS.md; quick writes none unless given)\n" +
+      "  --skip-profile  no extra CPU-profiled run of each variant\n" +
+      "  --from    write the report from a saved JSON (e.g. bench-results/latest.json), measuring nothing",
+  );
+  const whole = numberFlag;
   const quick = values.quick;
   return {
     quick,
@@ -342,13 +326,4 @@ function relative(path: string): string {
   return path.startsWith(ROOT) ? path.slice(ROOT.length) : path;
 }
 
-main().then(
-  (ok) => {
-    if (!ok) process.exitCode = 1;
-  },
-  (error: unknown) => {
-    if (error instanceof UsageError) console.error(`${error.message} See --help.`);
-    else console.error("\nThe bench failed:", error);
-    process.exitCode = 1;
-  },
-);
+runMain(main, "bench");
