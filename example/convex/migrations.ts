@@ -76,16 +76,5 @@ export const runAll = migrations.runner([
 
 // npx convex run migrations:status --watch
 // npx convex run migrations:advance '{rollout: "users.splitName", to: "dualWrite"}'
-export const {
-  status,
-  cancel,
-  cancelAll,
-  pause,
-  resume,
-  throttle,
-  history,
-  plan,
-  advance,
-  rollback,
-  verify,
-} = migrations.api();
+export const { status, cancel, pause, resume, advance, rollback } = migrations.api();
+export const { cancelAll, throttle, history, plan, verify } = migrations.api();
