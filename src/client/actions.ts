@@ -1,7 +1,7 @@
 /** Driving migrations from an action: every batch in turn, or a whole-table plan. */
 import { createFunctionHandle, getFunctionName, makeFunctionReference } from "convex/server";
 import type { ComponentApi } from "../component/_generated/component.js";
-import { rolloutError } from "../shared/errors.js";
+import { checkWholeNumber } from "../shared/errors.js";
 import { addToPlan, emptyPlan, type Plan } from "../shared/plan.js";
 import type { DryRunReport, MigrationStatus } from "../shared/validators.js";
 import { moduleOf } from "./names.js";
@@ -58,14 +58,10 @@ export async function planToEnd(
   name: string,
   options: Pick<MigrationArgs, "cursor" | "batchSize" | "reset"> & { maxBatches?: number },
 ): Promise<DryRunReport> {
-  const { maxBatches } = options;
-  if (maxBatches !== undefined && !(Number.isInteger(maxBatches) && maxBatches >= 1)) {
-    throw rolloutError(
-      "InvalidArgument",
-      `maxBatches must be a whole number from 1 up, or left out for the whole table; got ${maxBatches}.`,
-      { maxBatches: Number.isFinite(maxBatches) ? maxBatches : String(maxBatches) },
-    );
-  }
+  checkWholeNumber("maxBatches", options.maxBatches, {
+    min: 1,
+    hint: "Leave it out for the whole table.",
+  });
   const migration = {
     name,
     fnHandle: await createFunctionHandle(makeFunctionReference<"mutation">(name)),

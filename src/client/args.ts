@@ -2,8 +2,11 @@
 import { v } from "convex/values";
 import { vOnError, vStep } from "../shared/validators.js";
 
-/** What a person (or a runner) may pass to a migration made by `define()`. */
-export const vRunArgs = {
+/**
+ * What a person (or a runner) may pass to a migration made by `define()`, and
+ * the component's `step`.
+ */
+export const vMigrationArgs = {
   fn: v.optional(v.string()),
   cursor: v.optional(v.union(v.string(), v.null())),
   batchSize: v.optional(v.number()),
@@ -16,7 +19,5 @@ export const vRunArgs = {
   retryFailed: v.optional(v.boolean()),
   estimatedTotal: v.optional(v.number()),
   by: v.optional(v.string()),
+  step: v.optional(vStep),
 };
-
-/** The migration's arguments: the above, and the component's step. */
-export const vMigrationArgs = { ...vRunArgs, step: v.optional(vStep) };

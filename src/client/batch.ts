@@ -16,6 +16,7 @@ import type {
 import { ConvexError, convexToJson, type GenericId, type Value } from "convex/values";
 import { describeError, isRolloutError, rolloutError } from "../shared/errors.js";
 import { PAGE_READ_CAPS } from "../shared/limits.js";
+import { PLAN_SAMPLES } from "../shared/plan.js";
 import { DRY_RUN_REPORT_KEY, SKIPPED_KEY } from "../shared/protocol.js";
 import {
   MAX_MISMATCH_IDS,
@@ -24,9 +25,6 @@ import {
   type VerifyBatchResult,
 } from "../shared/validators.js";
 import { decodeCursor, encodeCursor } from "./paging.js";
-
-/** How many before/after samples and errors a dry run reports. */
-export const DRY_RUN_SAMPLES = 5;
 
 export type MigrateOne<
   DataModel extends GenericDataModel,
@@ -260,8 +258,7 @@ export async function dryRunBatch<
       await migrateDoc(ctx, spec, doc);
     } catch (error) {
       failed.add(doc._id);
-      if (errors.length < DRY_RUN_SAMPLES)
-        errors.push({ id: doc._id, error: describeError(error) });
+      if (errors.length < PLAN_SAMPLES) errors.push({ id: doc._id, error: describeError(error) });
     }
   });
   const samples: Sample[] = [];
@@ -272,7 +269,7 @@ export async function dryRunBatch<
     const after = await ctx.db.get(before._id as GenericId<T>);
     if (sameValue(after, before)) continue;
     wouldChange++;
-    if (samples.length < DRY_RUN_SAMPLES) samples.push({ id: before._id, before, after });
+    if (samples.length < PLAN_SAMPLES) samples.push({ id: before._id, before, after });
   }
   throw new ConvexError({
     [DRY_RUN_REPORT_KEY]: {

@@ -4,7 +4,7 @@
  * browsers), and the app exposes them only through internal functions.
  */
 import { v } from "convex/values";
-import { checkBatchSize, describeError, rolloutError } from "../shared/errors.js";
+import { checkBatchSize, checkWholeNumber, describeError, rolloutError } from "../shared/errors.js";
 import { ADAPTIVE_START } from "../shared/limits.js";
 import {
   MAX_BATCH_SIZE,
@@ -86,7 +86,7 @@ export const dryRun = mutation({
   handler: async (ctx, args) => {
     checkBatchSize(args.batchSize, MAX_BATCH_SIZE);
     const maxBatches = args.maxBatches ?? 1;
-    checkCount("maxBatches", maxBatches, 1, MAX_DRY_RUN_BATCHES);
+    checkWholeNumber("maxBatches", maxBatches, { min: 1, max: MAX_DRY_RUN_BATCHES });
     const saved = await latestRun(ctx, args.migration.name);
     const resumable = saved !== null && !saved.isDone && !saved.retryFailed && args.reset !== true;
     const cursor = args.cursor !== undefined ? args.cursor : resumable ? saved.cursor : null;
@@ -197,7 +197,7 @@ export const history = query({
     isDone: v.boolean(),
   }),
   handler: async (ctx, { name, cursor, numItems }) => {
-    checkCount("numItems", numItems, 1, MAX_STATUS_LIMIT);
+    checkWholeNumber("numItems", numItems, { min: 1, max: MAX_STATUS_LIMIT });
     const runs =
       name === undefined
         ? ctx.db.query("runs").withIndex("by_startedAt").order("desc")
@@ -222,17 +222,7 @@ export const history = query({
 });
 
 function checkLimit(what: string, value: number) {
-  checkCount(what, value, what === "limit" ? 1 : 0, MAX_STATUS_LIMIT);
-}
-
-function checkCount(what: string, value: number, minimum: number, maximum: number) {
-  if (!Number.isInteger(value) || value < minimum || value > maximum) {
-    throw rolloutError(
-      "InvalidArgument",
-      `${what} must be a whole number from ${minimum} to ${maximum}; got ${value}.`,
-      { [what]: Number.isFinite(value) ? value : String(value) },
-    );
-  }
+  checkWholeNumber(what, value, { min: what === "limit" ? 1 : 0, max: MAX_STATUS_LIMIT });
 }
 
 /** True once this transaction has read half of what Convex allows. */

@@ -1,5 +1,5 @@
 /** Starting, resuming and chaining runs. */
-import { checkBatchSize, rolloutError } from "../shared/errors.js";
+import { checkBatchSize, checkWholeNumber, rolloutError } from "../shared/errors.js";
 import { ADAPTIVE_START, shrunkBatchSize } from "../shared/limits.js";
 import {
   MAX_BATCH_SIZE,
@@ -47,25 +47,12 @@ export type StartRequest = RunSettings & {
 
 export function checkSettings(settings: RunSettings): void {
   checkBatchSize(settings.batchSize, MAX_BATCH_SIZE);
-  const { delayMs, estimatedTotal } = settings;
-  if (
-    delayMs !== undefined &&
-    !(Number.isInteger(delayMs) && delayMs >= 0 && delayMs <= MAX_DELAY_MS)
-  ) {
-    throw rolloutError(
-      "InvalidArgument",
-      `delayMs must be a whole number of milliseconds from 0 to ${MAX_DELAY_MS} (an hour); ` +
-        `got ${delayMs}. Pass e.g. '{"delayMs": 500}', or 0 for no pause.`,
-      { delayMs: Number.isFinite(delayMs) ? delayMs : String(delayMs) },
-    );
-  }
-  if (estimatedTotal !== undefined && !(Number.isInteger(estimatedTotal) && estimatedTotal >= 0)) {
-    throw rolloutError(
-      "InvalidArgument",
-      `estimatedTotal must be a whole number of documents; got ${estimatedTotal}.`,
-      { estimatedTotal: Number.isFinite(estimatedTotal) ? estimatedTotal : String(estimatedTotal) },
-    );
-  }
+  checkWholeNumber("delayMs", settings.delayMs, {
+    min: 0,
+    max: MAX_DELAY_MS,
+    hint: `Milliseconds, at most an hour: pass e.g. '{"delayMs": 500}', or 0 for no pause.`,
+  });
+  checkWholeNumber("estimatedTotal", settings.estimatedTotal, { min: 0 });
 }
 
 /**

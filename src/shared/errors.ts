@@ -65,18 +65,45 @@ export function describeError(error: unknown): string {
 }
 
 /**
+ * Checks a whole-number argument the caller gave, if any: the one check behind
+ * every count, size and delay the package takes. `hint` follows the message.
+ */
+export function checkWholeNumber(
+  name: string,
+  value: number | undefined,
+  {
+    min,
+    max = Number.POSITIVE_INFINITY,
+    hint = "",
+    kind = "InvalidArgument",
+  }: {
+    min: number;
+    max?: number;
+    hint?: string;
+    kind?: RolloutErrorKind;
+  },
+): void {
+  if (value === undefined) return;
+  if (Number.isInteger(value) && value >= min && value <= max) return;
+  const range = max === Number.POSITIVE_INFINITY ? `${min} up` : `${min} to ${max}`;
+  throw rolloutError(
+    kind,
+    `${name} must be a whole number from ${range}; got ${String(value)}.${hint ? ` ${hint}` : ""}`,
+    { [name]: Number.isFinite(value) ? value : String(value) },
+  );
+}
+
+/**
  * Checks a batch size the caller gave. Convex writes at most 16,000 documents
  * in one transaction, so a larger batch could never commit.
  */
 export function checkBatchSize(batchSize: number | undefined, max: number): void {
-  if (batchSize === undefined) return;
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > max) {
-    throw rolloutError(
-      "InvalidBatchSize",
-      `batchSize must be a whole number from 1 to ${max} (Convex's per-transaction ` +
-        `write limit); got ${String(batchSize)}. Pass e.g. '{batchSize: 100}', or ` +
-        `leave it out to use the default.`,
-      { batchSize: Number.isFinite(batchSize) ? batchSize : String(batchSize) },
-    );
-  }
+  checkWholeNumber("batchSize", batchSize, {
+    min: 1,
+    max,
+    kind: "InvalidBatchSize",
+    hint:
+      `(${max} is Convex's per-transaction write limit.) Pass e.g. '{batchSize: 100}', ` +
+      `or leave it out to let batches size themselves.`,
+  });
 }
