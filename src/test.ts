@@ -24,6 +24,7 @@ export const modules: Record<string, () => Promise<unknown>> = {
   "./component/batch.js": () => import("./component/batch.js"),
   "./component/controls.js": () => import("./component/controls.js"),
   "./component/convex.config.js": () => import("./component/convex.config.js"),
+  "./component/jobs.js": () => import("./component/jobs.js"),
   "./component/ledger.js": () => import("./component/ledger.js"),
   "./component/lib.js": () => import("./component/lib.js"),
   "./component/phases.js": () => import("./component/phases.js"),

@@ -3,6 +3,7 @@ import { rolloutError } from "../shared/errors.js";
 import type { Commands, Failure, MigrationStatus } from "../shared/validators.js";
 import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
+import { cancelPendingJob, jobEnding } from "./jobs.js";
 
 /** How many failures status shows per migration. */
 export const STATUS_FAILURES = 3;
@@ -24,23 +25,14 @@ export async function latestRun(ctx: QueryCtx, name: string): Promise<Doc<"runs"
  * could not record that itself; the scheduler's record of the job tells us.
  */
 export async function withLiveState(ctx: QueryCtx, run: Doc<"runs">): Promise<Doc<"runs">> {
-  if (run.state !== "running" || run.jobId === undefined) return run;
-  const job = await ctx.db.system.get("_scheduled_functions", run.jobId);
-  if (job === null) return run;
-  if (job.state.kind === "failed") {
-    return {
-      ...run,
-      state: "failed",
-      error:
-        `A scheduled batch failed outside the migration's own code: ` +
-        (job.state.error ?? "the scheduler recorded no reason"),
-      endedAt: job.completedTime,
-    };
-  }
-  if (job.state.kind === "canceled") {
-    return { ...run, state: "canceled", endedAt: job.completedTime };
-  }
-  return run;
+  if (run.state !== "running") return run;
+  const ending = await jobEnding(ctx, run.jobId);
+  if (ending === null) return run;
+  const error =
+    ending.error === undefined
+      ? run.error
+      : `A scheduled batch failed outside the migration's own code: ${ending.error}`;
+  return { ...run, state: ending.state, error, endedAt: ending.endedAt };
 }
 
 export function commandsFor(run: Pick<Doc<"runs">, "name" | "cliModule">): Commands {
@@ -138,10 +130,7 @@ export async function stopRun(
 ): Promise<Doc<"runs">> {
   const stoppable = run.state === "running" || (state === "canceled" && run.state === "paused");
   if (!stoppable) return run;
-  if (run.jobId !== undefined) {
-    const job = await ctx.db.system.get("_scheduled_functions", run.jobId);
-    if (job?.state.kind === "pending") await ctx.scheduler.cancel(run.jobId);
-  }
+  await cancelPendingJob(ctx, run.jobId);
   const patch = {
     state,
     endedAt: state === "canceled" ? Date.now() : undefined,

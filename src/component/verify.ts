@@ -16,6 +16,7 @@ import { internal } from "./_generated/api.js";
 import type { Doc } from "./_generated/dataModel.js";
 import { internalMutation, type MutationCtx, type QueryCtx } from "./_generated/server.js";
 import { describeMigration } from "./appCalls.js";
+import { cancelPendingJob, jobEnding } from "./jobs.js";
 
 /** Documents per verify batch when the backfill fixes no batch size. */
 export const VERIFY_BATCH_SIZE = 1_000;
@@ -110,10 +111,7 @@ export async function startVerifyPass(ctx: MutationCtx, rollout: Doc<"rollouts">
 export async function stopVerifyPass(ctx: MutationCtx, rollout: Doc<"rollouts">): Promise<void> {
   const pass = rollout.verify;
   if (pass?.state !== "running") return;
-  if (pass.jobId !== undefined) {
-    const job = await ctx.db.system.get("_scheduled_functions", pass.jobId);
-    if (job?.state.kind === "pending") await ctx.scheduler.cancel(pass.jobId);
-  }
+  await cancelPendingJob(ctx, pass.jobId);
   await ctx.db.patch("rollouts", rollout._id, {
     verify: { ...pass, state: "canceled", endedAt: Date.now(), jobId: undefined },
   });
@@ -127,15 +125,13 @@ export async function liveVerifyStatus(
   const pass = rollout.verify;
   if (pass === undefined) return null;
   const { batchSize: _b, attempt: _a, jobId, ...status } = pass;
-  if (status.state !== "running" || jobId === undefined) return status;
-  const job = await ctx.db.system.get("_scheduled_functions", jobId);
-  if (job?.state.kind === "failed") {
-    return {
-      ...status,
-      state: "failed",
-      error: `A scheduled verify batch failed: ${job.state.error ?? "the scheduler recorded no reason"}`,
-      endedAt: job.completedTime,
-    };
-  }
-  return status;
+  if (status.state !== "running") return status;
+  const ending = await jobEnding(ctx, jobId);
+  if (ending?.state !== "failed") return status;
+  return {
+    ...status,
+    state: "failed",
+    error: `A scheduled verify batch failed: ${ending.error}`,
+    endedAt: ending.endedAt,
+  };
 }

@@ -11,6 +11,7 @@
 import type * as appCalls from "../appCalls.js";
 import type * as batch from "../batch.js";
 import type * as controls from "../controls.js";
+import type * as jobs from "../jobs.js";
 import type * as ledger from "../ledger.js";
 import type * as lib from "../lib.js";
 import type * as phases from "../phases.js";
@@ -31,6 +32,7 @@ const fullApi: ApiFromModules<{
   appCalls: typeof appCalls;
   batch: typeof batch;
   controls: typeof controls;
+  jobs: typeof jobs;
   ledger: typeof ledger;
   lib: typeof lib;
   phases: typeof phases;
