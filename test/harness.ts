@@ -12,6 +12,9 @@ export const modules = {
   ...import.meta.glob("../example/convex/**/*.*s"),
   // Test-only functions, as if the app had a convex/testing.ts.
   "../example/convex/testing.ts": () => import("./fixtures/faults.js"),
+  // The features-compose regression cases ("compose:…") and the combined model test ("model:…").
+  "../example/convex/compose.ts": () => import("./fixtures/compose.js"),
+  "../example/convex/model.ts": () => import("./fixtures/model.js"),
 };
 
 /** The app and the component; `transactionLimits` makes convex-test enforce Convex's limits. */
