@@ -2,20 +2,20 @@
 /**
  * The status view in a real browser: the example's page, built with Vite and
  * served on localhost with status from the example app on convex-test, opened
- * in headless Chromium (Debian's package, driven by playwright-core).
+ * in headless Chromium (found by ./browser.ts, driven by playwright-core).
  * `UPDATE_SCREENSHOTS=1 npm test` refreshes docs/status-view.png.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { extname, join } from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import { type Browser } from "playwright-core";
 import { build } from "vite";
 import { afterAll, beforeAll, expect, test, vi } from "vitest";
 import { internal } from "../example/convex/_generated/api.js";
+import { launchChromium } from "./browser.js";
 import { drain, runScheduledOnce, seedPosts, seedUsers, setup, type T } from "./harness.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const ROOT = new URL("../", import.meta.url).pathname;
 const OUT = join(tmpdir(), `rollouts-status-view-${process.pid}`);
 const TYPES: Record<string, string> = {
@@ -62,12 +62,7 @@ async function scene(): Promise<T> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `No Chromium at ${CHROMIUM}. Install Debian's package (apt-get install chromium) ` +
-        `or set CHROMIUM_PATH.`,
-    );
-  }
+  browser = await launchChromium(); // first: a missing browser fails fast
   await build({
     configFile: join(ROOT, "example/web/vite.config.ts"),
     logLevel: "warn",
@@ -97,25 +92,11 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
   origin = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    // Without these, Chromium keeps trying the network this machine does not have.
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise((resolve) => server?.close(resolve));
+  if (server) await new Promise((resolve) => server.close(resolve)); // unset if beforeAll threw
 });
 
 test("the status page shows the rollout, its gate and the runs, live", async () => {
