@@ -14,6 +14,7 @@ import {
 import { v } from "convex/values";
 import type { ComponentApi } from "../component/_generated/component.js";
 import { checkBatchSize, rolloutError } from "../shared/errors.js";
+import { canonicalName } from "../shared/names.js";
 import {
   MAX_BATCH_SIZE,
   type DryRunReport,
@@ -153,7 +154,8 @@ export class Rollouts<DataModel extends GenericDataModel> {
     return internalMutationGeneric({
       args: { ...vMigrationArgs, step: v.optional(v.null()) },
       handler: async (ctx, args): Promise<RunResult> => {
-        const names = args.fn !== undefined ? [this.qualify(args.fn)] : chain.map(getFunctionName);
+        const names =
+          args.fn !== undefined ? [this.qualify(args.fn)] : chain.map((ref) => this.nameOf(ref));
         const [first, ...rest] = names;
         if (first === undefined) {
           throw rolloutError(
@@ -179,18 +181,21 @@ export class Rollouts<DataModel extends GenericDataModel> {
     ref: MigrationRef,
     options: RunOptions = {},
   ): Promise<RunResult> {
-    return await this.start(ctx, getFunctionName(ref), options);
+    return await this.start(ctx, this.nameOf(ref), options);
   }
 
   /**
    * Runs migrations in order, each once the previous is done; done ones are
-   * skipped. Needs `runMutation` (a mutation or an action).
+   * skipped. If one of them is running, it starts nothing new: the running one
+   * carries the rest of the series (or, if a later one runs, the series waits
+   * for the next call), so two of them never run at once. Needs `runMutation`
+   * (a mutation or an action).
    * ```ts
    * await migrations.runSerially(ctx, [internal.migrations.a, internal.migrations.b]);
    * ```
    */
   async runSerially(ctx: RunMutationCtx, refs: MigrationRef[]): Promise<StartResult | null> {
-    const [first, ...rest] = refs.map(getFunctionName);
+    const [first, ...rest] = refs.map((ref) => this.nameOf(ref));
     if (first === undefined) return null;
     return (await this.start(ctx, first, { next: rest })) as StartResult;
   }
@@ -429,7 +434,7 @@ export class Rollouts<DataModel extends GenericDataModel> {
   private async declaration(name: string, spec: AnyRolloutSpec<DataModel>) {
     return {
       name,
-      backfill: await addressOf(getFunctionName(spec.backfill)),
+      backfill: await addressOf(this.nameOf(spec.backfill)),
       hasVerify: spec.verify !== undefined,
     };
   }
@@ -463,12 +468,16 @@ export class Rollouts<DataModel extends GenericDataModel> {
     });
   }
 
+  /** The one name the component knows a migration by, however the caller spelled it. */
   private qualify(name: string): string {
-    return name.includes(":") ? name : `${this.options.migrationsLocationPrefix ?? ""}${name}`;
+    const trimmed = name.trim();
+    return canonicalName(
+      trimmed.includes(":") ? trimmed : `${this.options.migrationsLocationPrefix ?? ""}${trimmed}`,
+    );
   }
 
   private nameOf(migration: string | MigrationRef): string {
-    return typeof migration === "string" ? this.qualify(migration) : getFunctionName(migration);
+    return this.qualify(typeof migration === "string" ? migration : getFunctionName(migration));
   }
 }
 

@@ -11,7 +11,8 @@ import type {
 } from "convex/server";
 import type { ComponentApi } from "../component/_generated/component.js";
 import type { Phase } from "../shared/validators.js";
-import type { MigrationRef, RunQueryCtx } from "./types.js";
+import { rolloutError } from "../shared/errors.js";
+import type { MigrationRef, PhaseCtx } from "./types.js";
 
 /** Phases in which the app must also write the new shape. */
 const WRITES_NEW: ReadonlySet<Phase> = new Set(["dualWrite", "backfill", "readNew", "complete"]);
@@ -55,18 +56,29 @@ export class Rollout {
    * The live phase, read in the caller's transaction: a mutation that reads it
    * and then writes is retried by Convex if the phase changes before it commits.
    * A rollout nobody has advanced is in `schema`; asking writes nothing.
+   * Takes a query or mutation context only: an action would read the phase in
+   * a transaction of its own and could write the old shape after it changed.
    */
-  async phase(ctx: RunQueryCtx): Promise<Phase> {
+  async phase(ctx: PhaseCtx): Promise<Phase> {
+    if (!("db" in ctx) || ctx.db === undefined) {
+      throw rolloutError(
+        "InvalidArgument",
+        `Read the phase of ${this.name} in the query or mutation that acts on it, not in an ` +
+          `action: an action's read is its own transaction, and the phase may change before ` +
+          `its writes. Call a mutation from the action and ask there.`,
+        { rollout: this.name },
+      );
+    }
     return await ctx.runQuery(this.component.rollouts.phase, { name: this.name });
   }
 
   /** True from dualWrite on: write the new shape (as well as the old, until complete). */
-  async writesNew(ctx: RunQueryCtx): Promise<boolean> {
+  async writesNew(ctx: PhaseCtx): Promise<boolean> {
     return WRITES_NEW.has(await this.phase(ctx));
   }
 
   /** True from readNew on: read the new shape. */
-  async readsNew(ctx: RunQueryCtx): Promise<boolean> {
+  async readsNew(ctx: PhaseCtx): Promise<boolean> {
     return READS_NEW.has(await this.phase(ctx));
   }
 }

@@ -11,6 +11,11 @@ import type { OnError, Step } from "../shared/validators.js";
 
 /** Any context that can run a component query: a query, mutation or action. */
 export type RunQueryCtx = Pick<GenericQueryCtx<GenericDataModel>, "runQuery">;
+/**
+ * A query's or mutation's context: one transaction, in which a phase read and
+ * the writes it decides commit together. Not an action's.
+ */
+export type PhaseCtx = RunQueryCtx & { db: unknown };
 /** Any context that can run a component mutation: a mutation or action. */
 export type RunMutationCtx = Pick<GenericMutationCtx<GenericDataModel>, "runMutation" | "runQuery">;
 /** An action's context, for `runToCompletion`. */

@@ -6,7 +6,7 @@
  * `ctx.runMutation` here runs inside the component's transaction, so a batch and
  * the cursor saved after it commit together or not at all.
  */
-import type { FunctionHandle } from "convex/server";
+import type { FunctionHandle, TransactionLimits } from "convex/server";
 import { ConvexError } from "convex/values";
 import { describeError, isRolloutError, rolloutError } from "../shared/errors.js";
 import { DRY_RUN_REPORT_KEY, PROTOCOL_VERSION, SKIPPED_KEY } from "../shared/protocol.js";
@@ -65,14 +65,15 @@ export async function describeMigration(
   return answer as Description;
 }
 
-/** A batch or retry step, as the component sends it (the `skip` list is added here). */
-export type WorkStep = Extract<Step, { kind: "batch" | "retry" }>;
+/** A batch, retry or verify step, as the component sends it (the `skip` list is added here). */
+export type WorkStep = Extract<Step, { kind: "batch" | "retry" | "verify" }>;
 
 /** How many times a batch is re-run without the documents that threw before the run stops. */
 const SKIP_ATTEMPTS = 3;
 
 /**
- * Runs one batch for real. Throws whatever the batch threw; its writes are
+ * Runs one batch for real, under `transactionLimits` (what the component's
+ * transaction can spare). Throws whatever the batch threw; its writes are
  * rolled back. With `onError: "skip"` (and for retries), a batch in which
  * documents threw reports them and is rolled back; it is then run again
  * without them, so their partial writes are undone while the rest commits.
@@ -81,13 +82,18 @@ export async function runStepInApp(
   ctx: MutationCtx,
   fnHandle: string,
   step: WorkStep,
+  transactionLimits: TransactionLimits | undefined,
 ): Promise<{ result: BatchResult; failures: { id: string; error: string }[] }> {
   let failures: { id: string; error: string }[] = [];
   for (let attempt = 0; attempt < SKIP_ATTEMPTS; attempt++) {
     try {
-      const result = await ctx.runMutation(fnHandle as StepHandle<BatchResult>, {
-        step: { ...step, skip: failures.map((f) => f.id) },
-      });
+      const request =
+        step.kind === "verify" ? step : { ...step, skip: failures.map((f) => f.id) };
+      const result = await ctx.runMutation(
+        fnHandle as StepHandle<BatchResult>,
+        { step: request },
+        transactionLimits && { transactionLimits },
+      );
       return { result, failures };
     } catch (error) {
       const skipped = reported<{ id: string; error: string }[]>(error, SKIPPED_KEY);

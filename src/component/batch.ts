@@ -1,19 +1,26 @@
 /**
- * The batch loop: one batch per transaction, the cursor saved with it.
+ * The batch loop: one batch per transaction, the cursor saved with it. Every
+ * kind of run goes through it: a pass over the range, a retry of the failure
+ * ledger, and a rollout's verify pass.
  *
  * Bookkeeping per batch is one read and one write of the run's own document
- * (plus the scheduled successor), whatever the size of the migrated table;
+ * plus the scheduled successor, whatever the size of the migrated table;
  * documents that throw with `onError: "skip"` add one ledger write each.
  */
 import { v } from "convex/values";
 import { describeError, isRolloutError } from "../shared/errors.js";
-import { isLimitError, nextBatchSize, shrunkBatchSize, type Usage } from "../shared/limits.js";
-import type { BatchResult } from "../shared/validators.js";
-import { internal } from "./_generated/api.js";
-import type { Doc, Id } from "./_generated/dataModel.js";
+import { isLimitError, nestedBatchLimits, type Usage } from "../shared/limits.js";
+import {
+  MAX_MISMATCH_IDS,
+  type BatchResult,
+  type VerifyBatchResult,
+} from "../shared/validators.js";
+import type { Doc } from "./_generated/dataModel.js";
 import { internalMutation, type MutationCtx } from "./_generated/server.js";
 import { runStepInApp, type WorkStep } from "./appCalls.js";
-import { clearRetried, ledgerPage, recordFailures } from "./ledger.js";
+import { afterBatchFailure, nextSizeAfterSuccess, type BatchFailure } from "./decisions.js";
+import { nextDriver } from "./drivers.js";
+import { clearRetried, ledgerPage, recordFailures, settleBefore } from "./ledger.js";
 import { RATE_WINDOW } from "./runs.js";
 import { startMigration } from "./start.js";
 import { startVerifyPass } from "./verify.js";
@@ -23,100 +30,102 @@ export const runBatch = internalMutation({
   returns: v.null(),
   handler: async (ctx, { runId, attempt }) => {
     const run = await ctx.db.get("runs", runId);
-    // Canceled, paused, finished, or superseded by a resume: nothing to do.
+    // Canceled, paused, finished, or superseded by a resume or a recovery: nothing to do.
     if (run === null || run.state !== "running" || run.attempt !== attempt) return null;
     await executeBatch(ctx, run, { schedule: true });
     return null;
   },
 });
 
-/** Schedules the run's next batch after its delay. */
-export async function scheduleBatch(
-  ctx: MutationCtx,
-  run: Doc<"runs">,
-  delayMs = run.delayMs,
-): Promise<Id<"_scheduled_functions">> {
-  return await ctx.scheduler.runAfter(delayMs, internal.batch.runBatch, {
-    runId: run._id,
-    attempt: run.attempt,
-  });
+/** What the app is asked to do for this run's next batch. */
+async function nextStep(ctx: MutationCtx, run: Doc<"runs">) {
+  if (run.kind === "verify") {
+    const step: WorkStep = {
+      kind: "verify",
+      rollout: run.rollout!,
+      cursor: run.cursor,
+      batchSize: run.batchSize,
+    };
+    return { step, ledger: null };
+  }
+  if (run.retryFailed) {
+    const ledger = await ledgerPage(ctx, run);
+    return { step: { kind: "retry", ids: ledger.ids } satisfies WorkStep, ledger };
+  }
+  const step: WorkStep = {
+    kind: "batch",
+    cursor: run.cursor,
+    batchSize: run.batchSize,
+    dryRun: false,
+    onError: run.onError,
+    capReads: run.adaptive,
+  };
+  return { step, ledger: null };
 }
 
 /**
- * Runs the run's next batch and records it. A batch that throws is rolled back
- * on its own (its sub-transaction), so the saved cursor stays at the last batch
- * that committed. An adaptive run that hits a Convex limit retries the same
- * cursor with a smaller batch; otherwise the run stops as failed with the
- * error and, when `migrateOne` threw, the document it threw on.
+ * Runs the run's next batch and records it, in this transaction. The app's
+ * batch runs as a nested call under limits below what this transaction has
+ * left, so a batch that reaches one is rolled back on its own and the run
+ * still records it here: a smaller retry of the same cursor, or after a
+ * backoff, or (when migrateOne threw on a document and the run stops on
+ * errors, or retries ran out) the run fails with the reason.
+ * `schedule: false` is an action stepping the run (`runToCompletion`).
  */
 export async function executeBatch(
   ctx: MutationCtx,
   run: Doc<"runs">,
   { schedule }: { schedule: boolean },
 ): Promise<void> {
-  const ledger = run.retryFailed ? await ledgerPage(ctx, run) : null;
-  const step: WorkStep = ledger
-    ? { kind: "retry", ids: ledger.ids }
-    : {
-        kind: "batch",
-        cursor: run.cursor,
-        batchSize: run.batchSize,
-        dryRun: false,
-        onError: run.onError,
-        capReads: run.adaptive,
-      };
+  const { step, ledger } = await nextStep(ctx, run);
   let outcome;
   try {
-    outcome = await runStepInApp(ctx, run.fnHandle, step);
+    outcome = await runStepInApp(ctx, run.fnHandle, step, await batchLimits(ctx));
   } catch (error) {
-    const message = describeError(error);
-    if (run.adaptive && run.batchSize > 1 && isLimitError(message)) {
-      // Same cursor, a smaller batch: the failed attempt wrote nothing. The
-      // ceiling keeps the run from growing back into the same failure.
-      const batchSize = shrunkBatchSize(run.batchSize);
-      const ceiling = Math.max(1, Math.floor(run.batchSize / 2));
-      const jobId = schedule ? await scheduleBatch(ctx, run, 0) : undefined;
-      await ctx.db.patch("runs", run._id, { batchSize, ceiling, jobId });
-      return;
-    }
-    await ctx.db.patch("runs", run._id, {
-      state: "failed",
-      error: message,
-      failedDocumentId:
-        isRolloutError(error, "MigrateOneFailed") && typeof error.data.documentId === "string"
-          ? error.data.documentId
-          : undefined,
-      endedAt: Date.now(),
-      jobId: undefined,
-    });
+    await applyFailure(ctx, run, classify(error), { schedule });
     return;
   }
-  const { failures } = outcome;
-  const result: BatchResult = ledger
-    ? { ...outcome.result, continueCursor: ledger.cursor, isDone: ledger.isDone }
-    : outcome.result;
-  // Every document this batch skipped counts for this run, even one the ledger already held.
-  if (ledger) await clearRetried(ctx, run.name, ledger.ids, failures);
-  else await recordFailures(ctx, run.name, failures);
   const now = Date.now();
+  const { failures } = outcome;
+  let result: BatchResult;
+  let verified: Partial<Doc<"runs">> = {};
+  if (step.kind === "verify") {
+    const check = outcome.result as unknown as VerifyBatchResult;
+    result = { ...check, processed: check.checked, changed: 0 };
+    verified = {
+      mismatches: (run.mismatches ?? 0) + check.mismatches,
+      firstMismatchIds: [...(run.firstMismatchIds ?? []), ...check.mismatchIds].slice(
+        0,
+        MAX_MISMATCH_IDS,
+      ),
+    };
+  } else if (ledger) {
+    result = { ...outcome.result, continueCursor: ledger.cursor, isDone: ledger.isDone };
+    await clearRetried(ctx, run, ledger.ids, failures);
+  } else {
+    result = outcome.result;
+    await recordFailures(ctx, run.name, failures, run.pass);
+  }
   const progress = {
+    ...verified,
     cursor: result.continueCursor,
     processed: run.processed + result.processed,
     changed: run.changed + result.changed,
+    // Every document this batch skipped counts for this run, even one the ledger already held.
     failed: run.failed + failures.length,
     batches: run.batches + 1,
     recent: [...run.recent, { at: now, processed: result.processed }].slice(-RATE_WINDOW),
-    batchSize:
-      run.adaptive && !ledger
-        ? Math.min(
-            run.ceiling ?? Number.POSITIVE_INFINITY,
-            nextBatchSize(run.batchSize, await batchUsage(ctx), result.processed),
-          )
-        : run.batchSize,
+    batchSize: ledger
+      ? run.batchSize
+      : nextSizeAfterSuccess(run, await batchUsage(ctx), result.processed),
+    retries: undefined,
+    error: undefined,
   };
   if (!result.isDone) {
-    const jobId = schedule ? await scheduleBatch(ctx, run) : undefined;
-    await ctx.db.patch("runs", run._id, { ...progress, jobId });
+    await ctx.db.patch("runs", run._id, {
+      ...progress,
+      ...(await nextDriver(ctx, run, { schedule })),
+    });
     return;
   }
   await ctx.db.patch("runs", run._id, {
@@ -125,9 +134,80 @@ export async function executeBatch(
     isDone: true,
     endedAt: now,
     jobId: undefined,
+    leaseUntil: undefined,
   });
-  await startNextInChain(ctx, run, schedule);
+  if (run.kind === "verify") return;
+  if (run.fullPass && run.pass !== undefined) await settleBefore(ctx, run.name, run.pass);
+  await startNextInChain(ctx, run);
   if (run.rollout !== undefined) await verifyAfterBackfill(ctx, run);
+}
+
+/** Why a batch threw, as the decisions see it. */
+function classify(error: unknown): BatchFailure & { documentId?: string } {
+  const message = describeError(error);
+  if (isRolloutError(error)) {
+    const documentId = error.data.documentId;
+    return {
+      kind: "fatal",
+      error: message,
+      documentId: typeof documentId === "string" ? documentId : undefined,
+    };
+  }
+  if (isLimitError(message)) return { kind: "limit", error: message };
+  return { kind: "batch", error: message };
+}
+
+/**
+ * Records a batch that did not commit, as the decisions say: the run retries
+ * (same cursor, maybe smaller, maybe after a backoff) or fails with the reason.
+ * Also how the monitor recovers a run whose driver is gone. An action stepping
+ * the run retries at once rather than wait out a backoff.
+ */
+export async function applyFailure(
+  ctx: MutationCtx,
+  run: Doc<"runs">,
+  failure: BatchFailure & { documentId?: string },
+  { schedule }: { schedule: boolean },
+): Promise<void> {
+  const decision = afterBatchFailure(run, failure);
+  if (decision.kind === "fail") {
+    await ctx.db.patch("runs", run._id, {
+      state: "failed",
+      error: decision.error,
+      failedDocumentId: failure.documentId,
+      endedAt: Date.now(),
+      jobId: undefined,
+      leaseUntil: undefined,
+    });
+    return;
+  }
+  // A new attempt: a batch of the old one, if it ever ran, stops at once.
+  const retry = { _id: run._id, attempt: run.attempt + 1, delayMs: decision.delayMs };
+  await ctx.db.patch("runs", run._id, {
+    batchSize: decision.batchSize,
+    ceiling: decision.ceiling,
+    retries: decision.retries,
+    error: decision.note,
+    attempt: retry.attempt,
+    ...(await nextDriver(ctx, retry, { schedule })),
+  });
+}
+
+/** The nested call's limits: what this transaction has left, less the bookkeeping's share. */
+async function batchLimits(ctx: MutationCtx): Promise<Usage | undefined> {
+  try {
+    const metrics = await ctx.meta.getTransactionMetrics();
+    return nestedBatchLimits({
+      bytesRead: metrics.bytesRead.remaining,
+      documentsRead: metrics.documentsRead.remaining,
+      databaseQueries: metrics.databaseQueries.remaining,
+      bytesWritten: metrics.bytesWritten.remaining,
+      documentsWritten: metrics.documentsWritten.remaining,
+    });
+  } catch {
+    // A backend without transaction metrics: run the batch under the transaction's own limits.
+    return undefined;
+  }
 }
 
 /**
@@ -156,8 +236,12 @@ async function batchUsage(ctx: MutationCtx): Promise<Usage> {
   }
 }
 
-/** A run that finished starts the next migration of its chain (a `runAll`). */
-async function startNextInChain(ctx: MutationCtx, run: Doc<"runs">, schedule: boolean) {
+/**
+ * A run that finished starts the next migration of its chain (a `runAll`).
+ * The next one is always scheduled: an action that stepped this run drives
+ * only this run, and would leave the next one running with nothing driving it.
+ */
+async function startNextInChain(ctx: MutationCtx, run: Doc<"runs">) {
   const [head, ...rest] = run.next;
   if (head === undefined) return;
   try {
@@ -167,7 +251,7 @@ async function startNextInChain(ctx: MutationCtx, run: Doc<"runs">, schedule: bo
       // As in @convex-dev/migrations, a chain started with reset starts every member over.
       reset: run.resetChain,
       cliModule: run.cliModule,
-      schedule,
+      schedule: true,
       by: run.by,
     });
   } catch (error) {

@@ -5,10 +5,8 @@
 import { v } from "convex/values";
 import { type MigrationStatus, vMigrationAddress, vMigrationStatus } from "../shared/validators.js";
 import { mutation } from "./_generated/server.js";
-import { scheduleBatch } from "./batch.js";
-import { MAX_STATUS_LIMIT } from "./lib.js";
-import { cancelRun, requireRun, stopRun, toStatus, withLiveState } from "./runs.js";
-import { checkSettings, resumeRun } from "./start.js";
+import { cancelRun, requireRun, stopRun, toStatus } from "./runs.js";
+import { checkSettings, startMigration } from "./start.js";
 
 /** Stops a run after the batch in flight; its cursor is kept. Also stops a paused run. */
 export const cancel = mutation({
@@ -18,18 +16,18 @@ export const cancel = mutation({
     await toStatus(ctx, await cancelRun(ctx, await requireRun(ctx, name))),
 });
 
+/** Cancels every running or paused run, however many there are. */
 export const cancelAll = mutation({
   args: {},
   returns: v.array(vMigrationStatus),
   handler: async (ctx) => {
     const statuses: MigrationStatus[] = [];
-    for (const row of await ctx.db.query("migrations").take(MAX_STATUS_LIMIT)) {
-      const saved = await ctx.db.get("runs", row.runId);
-      // As they really stand: a run whose batch failed as a whole is failed, not running.
-      const run = saved && (await withLiveState(ctx, saved));
-      if (run?.state === "running" || run?.state === "paused") {
-        statuses.push(await toStatus(ctx, await cancelRun(ctx, run)));
-      }
+    for (const state of ["running", "paused"] as const) {
+      const runs = await ctx.db
+        .query("runs")
+        .withIndex("by_state", (q) => q.eq("state", state))
+        .collect();
+      for (const run of runs) statuses.push(await toStatus(ctx, await cancelRun(ctx, run)));
     }
     return statuses;
   },
@@ -44,8 +42,9 @@ export const pause = mutation({
 });
 
 /**
- * Continues a paused run at its cursor; also resumes a failed or canceled one.
- * A running or finished run is left as it is.
+ * Continues a paused run at its cursor; also resumes a failed or canceled
+ * one, and drives again a running one whose driver is gone. A running or
+ * finished run is otherwise left as it is.
  */
 export const resume = mutation({
   args: {
@@ -56,12 +55,14 @@ export const resume = mutation({
   returns: vMigrationStatus,
   handler: async (ctx, { name, migration }): Promise<MigrationStatus> => {
     const live = await requireRun(ctx, name);
-    if (live.state === "running" || live.state === "done") return await toStatus(ctx, live);
-    const saved = (await ctx.db.get("runs", live._id))!;
-    const run = await resumeRun(ctx, live, saved, { migration });
-    const jobId = await scheduleBatch(ctx, run, 0);
-    await ctx.db.patch("runs", run._id, { jobId });
-    return await toStatus(ctx, { ...run, jobId });
+    if (live.state === "done") return await toStatus(ctx, live);
+    const { status } = await startMigration(ctx, {
+      migration: migration ?? { name: live.name, fnHandle: live.fnHandle },
+      next: [],
+      cliModule: live.cliModule,
+      schedule: true,
+    });
+    return status;
   },
 });
 

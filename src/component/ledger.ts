@@ -1,48 +1,97 @@
 /**
  * The failure ledger: documents migrateOne threw on in runs with
- * `onError: "skip"`, kept per migration until a retry succeeds on them.
+ * `onError: "skip"`, kept per migration until they are settled.
+ *
+ * An entry is settled when a retry converts the document (or finds it
+ * deleted), or when a full pass that started after it finishes: that pass went
+ * over every document of the range, so it either converted the document or
+ * recorded it again, tagged with its own pass. Settled entries are never
+ * retried (a retry must not run migrateOne a second time on a document a pass
+ * already converted), never shown, and never hold a gate closed.
  */
 import type { Doc } from "./_generated/dataModel.js";
-import type { MutationCtx } from "./_generated/server.js";
+import type { MutationCtx, QueryCtx } from "./_generated/server.js";
 
 /** A retry run's cursor: the last ledger entry it took, marked so it is never read as a table cursor. */
 export const RETRY_CURSOR_PREFIX = "failures|";
+
+/** The migration's bookkeeping row. */
+export async function migrationRow(ctx: QueryCtx, name: string) {
+  return await ctx.db
+    .query("migrations")
+    .withIndex("by_name", (q) => q.eq("name", name))
+    .unique();
+}
+
+/** Entries recorded before this pass are settled. */
+async function clearedPass(ctx: QueryCtx, name: string): Promise<number> {
+  return (await migrationRow(ctx, name))?.clearedPass ?? 0;
+}
+
+/** The entries still failing, in pass order: those not settled by a later full pass. */
+async function unsettled(ctx: QueryCtx, name: string) {
+  const cleared = await clearedPass(ctx, name);
+  return ctx.db
+    .query("failures")
+    .withIndex("by_name_and_pass", (q) =>
+      // Entries from before passes were counted have no pass: settled by any cleared pass.
+      cleared === 0 ? q.eq("name", name) : q.eq("name", name).gte("pass", cleared),
+    );
+}
+
+/** The first few documents still failing, for status. */
+export async function stillFailing(ctx: QueryCtx, name: string, count: number) {
+  return await (await unsettled(ctx, name)).take(count);
+}
+
+/** How many documents are still failing, counted up to `atMost`. */
+export async function countStillFailing(
+  ctx: QueryCtx,
+  name: string,
+  atMost: number,
+): Promise<number> {
+  return (await stillFailing(ctx, name, atMost)).length;
+}
 
 /** Records documents that threw (one ledger row per document, updated if already there). */
 export async function recordFailures(
   ctx: MutationCtx,
   name: string,
   failures: { id: string; error: string }[],
+  pass: number | undefined,
 ): Promise<void> {
   const at = Date.now();
   for (const { id, error } of failures) {
-    const row = await ctx.db
-      .query("failures")
-      .withIndex("by_name_and_documentId", (q) => q.eq("name", name).eq("documentId", id))
-      .unique();
-    if (row) {
-      await ctx.db.patch("failures", row._id, { error, at });
-    } else {
-      await ctx.db.insert("failures", { name, documentId: id, error, at });
-    }
+    const row = await entry(ctx, name, id);
+    if (row) await ctx.db.patch("failures", row._id, { error, at, pass });
+    else await ctx.db.insert("failures", { name, documentId: id, error, at, pass });
   }
 }
 
-/** The next page of ledger entries for a retry run, after its cursor. */
+/**
+ * The next page of entries for a retry run, after its cursor. Settled entries
+ * met on the way are deleted, not retried.
+ */
 export async function ledgerPage(ctx: MutationCtx, run: Doc<"runs">) {
   const after = run.cursor?.startsWith(RETRY_CURSOR_PREFIX)
     ? run.cursor.slice(RETRY_CURSOR_PREFIX.length)
     : null;
+  const cleared = await clearedPass(ctx, run.name);
   const rows = await ctx.db
     .query("failures")
     .withIndex("by_name_and_documentId", (q) =>
       after === null ? q.eq("name", run.name) : q.eq("name", run.name).gt("documentId", after),
     )
     .take(run.batchSize);
+  const ids: string[] = [];
+  for (const row of rows) {
+    if ((row.pass ?? 0) < cleared) await ctx.db.delete("failures", row._id);
+    else ids.push(row.documentId);
+  }
   const last = rows.at(-1)?.documentId ?? after;
   return {
-    ids: rows.map((row) => row.documentId),
-    cursor: last === null ? `${RETRY_CURSOR_PREFIX}` : `${RETRY_CURSOR_PREFIX}${last}`,
+    ids,
+    cursor: `${RETRY_CURSOR_PREFIX}${last ?? ""}`,
     isDone: rows.length < run.batchSize,
   };
 }
@@ -50,20 +99,32 @@ export async function ledgerPage(ctx: MutationCtx, run: Doc<"runs">) {
 /** After a retry batch: clears the entries that now succeeded and updates those that failed again. */
 export async function clearRetried(
   ctx: MutationCtx,
-  name: string,
+  run: Doc<"runs">,
   ids: string[],
   failures: { id: string; error: string }[],
 ): Promise<void> {
-  const stillFailing = new Map(failures.map((f) => [f.id, f.error]));
+  const stillFailingNow = new Map(failures.map((f) => [f.id, f.error]));
   const at = Date.now();
   for (const id of ids) {
-    const row = await ctx.db
-      .query("failures")
-      .withIndex("by_name_and_documentId", (q) => q.eq("name", name).eq("documentId", id))
-      .unique();
+    const row = await entry(ctx, run.name, id);
     if (!row) continue;
-    const error = stillFailing.get(id);
+    const error = stillFailingNow.get(id);
     if (error === undefined) await ctx.db.delete("failures", row._id);
     else await ctx.db.patch("failures", row._id, { error, at });
   }
+}
+
+/** A full pass finished: every entry recorded before it is settled. */
+export async function settleBefore(ctx: MutationCtx, name: string, pass: number): Promise<void> {
+  const row = await migrationRow(ctx, name);
+  if (row && (row.clearedPass ?? 0) < pass) {
+    await ctx.db.patch("migrations", row._id, { clearedPass: pass });
+  }
+}
+
+async function entry(ctx: QueryCtx, name: string, documentId: string) {
+  return await ctx.db
+    .query("failures")
+    .withIndex("by_name_and_documentId", (q) => q.eq("name", name).eq("documentId", documentId))
+    .unique();
 }

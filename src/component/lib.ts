@@ -114,8 +114,10 @@ export const dryRun = mutation({
 });
 
 /**
- * Runs the next batch of a run that `start` left unscheduled, inside this
- * transaction. `runToCompletion` calls it in a loop from an action.
+ * Runs the next batch of a run that an action drives (`start` with
+ * `schedule: false`), inside this transaction, and renews the action's hold
+ * on it. `runToCompletion` calls it in a loop. A run the scheduler drives
+ * (the monitor took it over, or it was never the action's) is left to it.
  */
 export const step = mutation({
   args: { name: v.string() },
@@ -129,6 +131,12 @@ export const step = mutation({
   },
 });
 
+/**
+ * Everything status shows, bounded whatever has run: the given migrations
+ * (any number: one entry each for those that ran), or the `limit` most recent;
+ * the `limit` most recently moved rollouts, then declared ones nobody moved
+ * (in `schema`), with a count of those left out; and the latest runs.
+ */
 export const status = query({
   args: {
     names: v.optional(v.array(v.string())),
@@ -138,9 +146,7 @@ export const status = query({
   },
   returns: vStatus,
   handler: async (ctx, { names, limit = 20, declared = [] }) => {
-    checkLimit("limit", limit);
-    checkLimit("names", names?.length ?? 0);
-    checkLimit("declared rollouts", declared.length);
+    checkWholeNumber("limit", limit, { min: 1, max: MAX_STATUS_LIMIT });
     const runs: (Doc<"runs"> | null)[] = [];
     if (names !== undefined) {
       for (const name of names) runs.push(await latestRun(ctx, name));
@@ -167,20 +173,28 @@ export const status = query({
 
     const rollouts: RolloutStatus[] = [];
     const shown = new Set<string>();
-    for (const rollout of await ctx.db
+    const stored = await ctx.db
       .query("rollouts")
       .withIndex("by_updatedAt")
       .order("desc")
-      .take(limit)) {
+      .take(limit);
+    for (const rollout of stored) {
       shown.add(rollout.name);
-      rollouts.push(await storedRolloutStatus(ctx, rollout));
+      const current = declared.find((d) => d.name === rollout.name);
+      rollouts.push(
+        current
+          ? await rolloutStatus(ctx, rollout, current)
+          : await storedRolloutStatus(ctx, rollout),
+      );
     }
-    for (const d of declared) {
-      if (shown.has(d.name)) continue;
-      // Declared rollouts beyond `limit` may be stored without being listed above.
-      rollouts.push(await rolloutStatus(ctx, await getRollout(ctx, d.name), d));
+    // Fewer stored than the limit means all are listed above: the other declared ones are in schema.
+    const unmoved = stored.length < limit ? declared.filter((d) => !shown.has(d.name)) : [];
+    for (const d of unmoved.slice(0, limit - rollouts.length)) {
+      rollouts.push(await rolloutStatus(ctx, null, d));
+      shown.add(d.name);
     }
-    return { migrations, rollouts, history };
+    const omitted = declared.filter((d) => !shown.has(d.name)).length;
+    return { migrations, rollouts, history, ...(omitted > 0 ? { rolloutsOmitted: omitted } : {}) };
   },
 });
 
@@ -220,10 +234,6 @@ export const history = query({
     return { page, continueCursor: result.continueCursor, isDone: result.isDone };
   },
 });
-
-function checkLimit(what: string, value: number) {
-  checkWholeNumber(what, value, { min: what === "limit" ? 1 : 0, max: MAX_STATUS_LIMIT });
-}
 
 /** True once this transaction has read half of what Convex allows. */
 async function nearReadLimits(ctx: MutationCtx): Promise<boolean> {

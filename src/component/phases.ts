@@ -30,8 +30,14 @@ export function isPhase(value: string): value is Phase {
 export type GateFacts = {
   rollout: string;
   backfillName: string;
-  /** The backfill run this rollout started, if any. */
+  /** The backfill run this rollout started, if any (none if the backfill was renamed since). */
   backfill: { state: string; isDone: boolean; processed: number; endedAt?: number } | null;
+  /** The backfill this rollout's run was of, when the app has renamed it since. */
+  renamedFrom?: string;
+  /** Documents of the backfill still in its failure ledger (counted up to a cap). */
+  stillFailing: number;
+  /** Another rollout in backfill whose pass of the same migration is under way. */
+  busyWith?: string;
   hasVerify: boolean;
   verify: VerifyStatus | null;
   verbs: string;
@@ -52,6 +58,17 @@ export function gateOf(to: Phase, facts: GateFacts): Gate {
         command: advance,
       };
     case "backfill":
+      if (facts.busyWith !== undefined) {
+        return {
+          to,
+          open: false,
+          detail:
+            `${facts.backfillName} is running as the backfill of ${facts.busyWith}; a new pass ` +
+            `would cancel it. Advance once that pass is done (both rollouts then share its ` +
+            `migration, each with a pass started after its own dual writes)`,
+          command: watch,
+        };
+      }
       return {
         to,
         open: true,
@@ -73,6 +90,17 @@ export function gateOf(to: Phase, facts: GateFacts): Gate {
 function readNewGate(facts: GateFacts, advance: string, watch: string): Gate {
   const to = "readNew";
   const { backfill, verify } = facts;
+  if (facts.renamedFrom !== undefined) {
+    const again = `npx convex run ${facts.verbs}:advance '${JSON.stringify({ rollout: facts.rollout, to: "backfill" })}'`;
+    return {
+      to,
+      open: false,
+      detail:
+        `the backfill was renamed from ${facts.renamedFrom} to ${facts.backfillName} since ` +
+        `this rollout entered backfill; advancing to backfill again starts ${facts.backfillName}`,
+      command: again,
+    };
+  }
   if (backfill === null || !backfill.isDone) {
     const where =
       backfill === null
@@ -86,6 +114,17 @@ function readNewGate(facts: GateFacts, advance: string, watch: string): Gate {
           ? resume
           : `npx convex run ${facts.backfillName}`;
     return { to, open: false, detail: `the backfill ${facts.backfillName} ${where}`, command };
+  }
+  if (facts.stillFailing > 0) {
+    const many = facts.stillFailing === 1 ? "1 document" : `${facts.stillFailing} documents`;
+    return {
+      to,
+      open: false,
+      detail:
+        `${many} of the backfill failed and ${facts.stillFailing === 1 ? "is" : "are"} still ` +
+        `in its failure ledger, unconverted; fix them (or delete them), then retry them with retryFailed`,
+      command: `npx convex run ${facts.backfillName} '{"retryFailed": true}'`,
+    };
   }
   if (!facts.hasVerify) {
     return {

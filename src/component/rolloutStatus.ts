@@ -4,8 +4,12 @@ import type { MigrationAddress, Phase, RolloutStatus } from "../shared/validator
 import type { Doc } from "./_generated/dataModel.js";
 import type { QueryCtx } from "./_generated/server.js";
 import { gateOf, nextPhase, type GateFacts } from "./phases.js";
-import { toStatus, withLiveState } from "./runs.js";
-import { liveVerifyStatus } from "./verify.js";
+import { countStillFailing } from "./ledger.js";
+import { latestRun, toStatus, withLiveState } from "./runs.js";
+import { verifyRunOf, verifyStatusOf } from "./verify.js";
+
+/** The ledger count a gate reports, counted up to this many. */
+const LEDGER_COUNT_CAP = 100;
 
 /** How many transitions status shows per rollout, newest first. */
 export const STATUS_TRANSITIONS = 5;
@@ -41,16 +45,40 @@ export async function gateFacts(
   verbs: string,
 ): Promise<GateFacts & { run: Doc<"runs"> | null }> {
   const saved = rollout?.backfillRunId ? await ctx.db.get("runs", rollout.backfillRunId) : null;
-  const run = saved && (await withLiveState(ctx, saved));
+  // A backfill renamed since the rollout entered backfill: its old run says nothing of the new one.
+  const renamedFrom =
+    saved !== null && saved.name !== declared.backfill.name ? saved.name : undefined;
+  const run = saved && renamedFrom === undefined ? await withLiveState(ctx, saved) : null;
+  const verifyRun = await verifyRunOf(ctx, rollout);
   return {
     rollout: declared.name,
     backfillName: declared.backfill.name,
     backfill: run,
     run,
+    renamedFrom,
+    stillFailing: run?.isDone
+      ? await countStillFailing(ctx, declared.backfill.name, LEDGER_COUNT_CAP)
+      : 0,
+    busyWith: await backfillBusyWith(ctx, declared),
     hasVerify: declared.hasVerify,
-    verify: rollout ? await liveVerifyStatus(ctx, rollout) : null,
+    verify: verifyRun ? verifyStatusOf(await withLiveState(ctx, verifyRun)) : null,
     verbs,
   };
+}
+
+/**
+ * Another rollout whose backfill pass of the same migration is under way: a
+ * new pass for this rollout would cancel it and strand that rollout.
+ */
+async function backfillBusyWith(
+  ctx: QueryCtx,
+  declared: Pick<DeclaredRollout, "name" | "backfill">,
+): Promise<string | undefined> {
+  const run = await latestRun(ctx, declared.backfill.name);
+  if (run === null || (run.state !== "running" && run.state !== "paused")) return undefined;
+  if (run.rollout === undefined || run.rollout === declared.name) return undefined;
+  const other = await getRollout(ctx, run.rollout);
+  return other?.phase === "backfill" && other.backfillRunId === run._id ? other.name : undefined;
 }
 
 /** A stored rollout's status; or, for one nobody has moved, its status in `schema`. */

@@ -6,7 +6,7 @@ import { v } from "convex/values";
 import { rolloutError } from "../shared/errors.js";
 import { vMigrationAddress, vPhase, vRolloutStatus, type Phase } from "../shared/validators.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
-import { mutation, query, type MutationCtx } from "./_generated/server.js";
+import { mutation, query, type MutationCtx, type QueryCtx } from "./_generated/server.js";
 import { checkAdvance, checkRollback, gateOf } from "./phases.js";
 import {
   checkRolloutName,
@@ -15,7 +15,7 @@ import {
   rolloutStatus,
   type DeclaredRollout,
 } from "./rolloutStatus.js";
-import { cancelRun, latestRun, withLiveState } from "./runs.js";
+import { cancelRun, latestRun } from "./runs.js";
 import { startMigration } from "./start.js";
 import { startVerifyPass, stopVerifyPass } from "./verify.js";
 
@@ -27,17 +27,29 @@ const vDeclared = v.object({
 const vWho = { by: v.optional(v.string()), reason: v.optional(v.string()) };
 
 /**
- * The phase a rollout is in, read in the caller's transaction. A mutation
- * that asks this and then writes has the rollout's row in its read set, so if
- * an `advance` or `rollback` commits in between, Convex retries the mutation
- * against the new phase instead of letting a write in the old shape slip
- * past the phase change. A query that asks this is re-run when it changes.
+ * The phase a rollout is in, read in the caller's transaction: the `to` of
+ * its latest transition. A mutation that asks this and then writes has that
+ * index range in its read set, so if an `advance` or `rollback` commits in
+ * between, Convex retries the mutation against the new phase instead of
+ * letting a write in the old shape slip past the phase change. A query that
+ * asks this is re-run when it changes. Transitions are only ever inserted, by
+ * phase moves: nothing a backfill or verify pass writes is in this read set,
+ * so they neither conflict with app mutations nor re-run app queries.
  */
 export const phase = query({
   args: { name: v.string() },
   returns: vPhase,
-  handler: async (ctx, { name }) => (await getRollout(ctx, name))?.phase ?? "schema",
+  handler: async (ctx, { name }) => await currentPhase(ctx, name),
 });
+
+export async function currentPhase(ctx: QueryCtx, name: string): Promise<Phase> {
+  const latest = await ctx.db
+    .query("transitions")
+    .withIndex("by_rollout", (q) => q.eq("rollout", name))
+    .order("desc")
+    .first();
+  return latest?.to ?? "schema";
+}
 
 export const advance = mutation({
   args: { rollout: vDeclared, to: v.string(), cliModule: v.string(), ...vWho },
@@ -46,9 +58,23 @@ export const advance = mutation({
     checkRolloutName(declared.name);
     const stored = await getRollout(ctx, declared.name);
     const from: Phase = stored?.phase ?? "schema";
-    // Advancing to the phase it is in changes nothing, so deploy scripts can always call it.
+    // Advancing to the phase it is in changes nothing, so deploy scripts can always call it;
+    // except that a backfill renamed since the rollout entered backfill starts anew.
     if (!checkAdvance(declared.name, from, to, cliModule)) {
-      return await rolloutStatus(ctx, stored, { ...declared, cliModule });
+      const facts = await gateFacts(ctx, stored, declared, cliModule);
+      if (from === "backfill" && facts.renamedFrom !== undefined) {
+        await stopVerifyPass(ctx, stored!);
+        await ctx.db.patch("rollouts", stored!._id, {
+          backfill: declared.backfill,
+          hasVerify: declared.hasVerify,
+          backfillRunId: await startBackfill(ctx, declared, cliModule, by, facts.run),
+          updatedAt: Date.now(),
+        });
+      }
+      return await rolloutStatus(ctx, await getRollout(ctx, declared.name), {
+        ...declared,
+        cliModule,
+      });
     }
     const target = to as Phase;
     const gate = gateOf(target, await gateFacts(ctx, stored, declared, cliModule));
@@ -64,8 +90,8 @@ export const advance = mutation({
     if (target === "backfill") {
       const current = (await ctx.db.get("rollouts", rolloutId))!;
       await stopVerifyPass(ctx, current);
-      changes.backfillRunId = await startBackfill(ctx, declared, cliModule);
-      changes.verify = undefined;
+      changes.backfillRunId = await startBackfill(ctx, declared, cliModule, by, null);
+      changes.verifyRunId = undefined;
     }
     await moveTo(ctx, rolloutId, from, target, { ...declared, cliModule }, changes, by, reason);
     return await rolloutStatus(ctx, await ctx.db.get("rollouts", rolloutId), {
@@ -89,7 +115,7 @@ export const rollback = mutation({
       // Going back to dualWrite: stop converting documents and checking them.
       if (rollout.backfillRunId) {
         const run = await ctx.db.get("runs", rollout.backfillRunId);
-        if (run) await cancelRun(ctx, await withLiveState(ctx, run));
+        if (run) await cancelRun(ctx, run);
       }
       await stopVerifyPass(ctx, rollout);
     }
@@ -120,9 +146,9 @@ export const verify = mutation({
       hasVerify: true,
       cliModule,
     });
-    const pass = await gateFacts(ctx, rollout, declared, cliModule);
-    if (pass.verify?.state !== "running") {
-      await startVerifyPass(ctx, { ...rollout, backfill: declared.backfill });
+    const facts = await gateFacts(ctx, rollout, declared, cliModule);
+    if (facts.verify?.state !== "running") {
+      await startVerifyPass(ctx, { ...rollout, backfill: declared.backfill, cliModule });
     }
     return await rolloutStatus(ctx, await ctx.db.get("rollouts", rolloutId), {
       ...declared,
@@ -150,22 +176,31 @@ async function insertRollout(
  * Starts the backfill from the beginning of the table, so that every document
  * written before dual writes went live is converted. A run of the same
  * migration already going (started by hand, perhaps before dualWrite) is
- * canceled: it may have passed documents that were then written in the old shape.
+ * canceled: it may have passed documents that were then written in the old
+ * shape; the chain it was part of carries on after the new pass. (A pass
+ * that is another rollout's backfill is never canceled here: the gate to
+ * backfill stays closed while it runs.) `replaced` is the run of a backfill
+ * the app has renamed since, stopped too.
  */
 async function startBackfill(
   ctx: MutationCtx,
   declared: DeclaredRollout,
   cliModule: string,
+  by: string | undefined,
+  replaced: Doc<"runs"> | null,
 ): Promise<Id<"runs">> {
+  if (replaced) await cancelRun(ctx, replaced);
   const running = await latestRun(ctx, declared.backfill.name);
-  if (running) await cancelRun(ctx, await withLiveState(ctx, running));
+  const next = running && running.state !== "done" ? running.next : [];
+  if (running) await cancelRun(ctx, running);
   await startMigration(ctx, {
     migration: declared.backfill,
     reset: true,
-    next: [],
+    next,
     cliModule,
     schedule: true,
     rollout: declared.name,
+    by,
   });
   return (await latestRun(ctx, declared.backfill.name))!._id;
 }

@@ -1,9 +1,11 @@
 /** Reading runs and turning them into the status the app and the CLI see. */
 import { rolloutError } from "../shared/errors.js";
+import { canonicalName } from "../shared/names.js";
 import type { Commands, Failure, MigrationStatus } from "../shared/validators.js";
 import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
-import { cancelPendingJob, jobEnding } from "./jobs.js";
+import { cancelPendingJob, driverOfRun } from "./drivers.js";
+import { stillFailing } from "./ledger.js";
 
 /** How many failures status shows per migration. */
 export const STATUS_FAILURES = 3;
@@ -14,25 +16,27 @@ export const RATE_WINDOW = 8;
 export async function latestRun(ctx: QueryCtx, name: string): Promise<Doc<"runs"> | null> {
   const row = await ctx.db
     .query("migrations")
-    .withIndex("by_name", (q) => q.eq("name", name))
+    .withIndex("by_name", (q) => q.eq("name", canonicalName(name)))
     .unique();
   return row ? await ctx.db.get("runs", row.runId) : null;
 }
 
 /**
- * A run as it really stands. A run marked running whose scheduled batch failed
- * as a whole (a transaction limit, a timeout, a handle that no longer exists)
- * could not record that itself; the scheduler's record of the job tells us.
+ * A run as status shows it. A running run whose driver is gone (its scheduled
+ * batch failed as a whole, or the action stepping it stopped) could not
+ * record that itself; it stays running, and says that the monitor is about to
+ * recover it.
  */
 export async function withLiveState(ctx: QueryCtx, run: Doc<"runs">): Promise<Doc<"runs">> {
   if (run.state !== "running") return run;
-  const ending = await jobEnding(ctx, run.jobId);
-  if (ending === null) return run;
-  const error =
-    ending.error === undefined
-      ? run.error
-      : `A scheduled batch failed outside the migration's own code: ${ending.error}`;
-  return { ...run, state: ending.state, error, endedAt: ending.endedAt };
+  const driver = await driverOfRun(ctx, run);
+  if (driver.driven) return run;
+  return {
+    ...run,
+    error:
+      `Recovering: ${driver.failure.error}. The monitor retries it within a minute; ` +
+      `resume retries it now.`,
+  };
 }
 
 export function commandsFor(run: Pick<Doc<"runs">, "name" | "cliModule">): Commands {
@@ -49,12 +53,9 @@ export function commandsFor(run: Pick<Doc<"runs">, "name" | "cliModule">): Comma
   };
 }
 
-/** The first few ledger entries of a migration (reads at most `STATUS_FAILURES` rows). */
+/** The first few documents of a migration still in the failure ledger. */
 export async function firstFailures(ctx: QueryCtx, name: string): Promise<Failure[]> {
-  const rows = await ctx.db
-    .query("failures")
-    .withIndex("by_name_and_documentId", (q) => q.eq("name", name))
-    .take(STATUS_FAILURES);
+  const rows = await stillFailing(ctx, name, STATUS_FAILURES);
   return rows.map(({ documentId, error, at }) => ({ documentId, error, at }));
 }
 
@@ -87,12 +88,12 @@ export async function toStatus(ctx: QueryCtx, run: Doc<"runs">): Promise<Migrati
     name: run.name,
     runId: run._id,
     state: run.state,
-    mode: run.retryFailed ? "retryFailed" : "all",
+    mode: run.kind === "verify" ? "verify" : run.retryFailed ? "retryFailed" : "all",
     isDone: run.isDone,
     processed: run.processed,
     changed: run.changed,
     failed: run.failed,
-    failures: run.failed > 0 ? await firstFailures(ctx, run.name) : [],
+    failures: run.kind === "verify" ? [] : await firstFailures(ctx, run.name),
     onError: run.onError,
     batches: run.batches,
     batchSize: run.batchSize,
@@ -135,12 +136,13 @@ export async function stopRun(
     state,
     endedAt: state === "canceled" ? Date.now() : undefined,
     jobId: undefined,
+    leaseUntil: undefined,
   };
   await ctx.db.patch("runs", run._id, patch);
   return { ...run, ...patch };
 }
 
-/** The latest run of a migration as it really stands, or `UnknownMigration`. */
+/** The latest run of a migration, or `UnknownMigration`. */
 export async function requireRun(ctx: QueryCtx, name: string): Promise<Doc<"runs">> {
   const run = await latestRun(ctx, name);
   if (run === null) {
@@ -151,5 +153,5 @@ export async function requireRun(ctx: QueryCtx, name: string): Promise<Doc<"runs
       { name },
     );
   }
-  return await withLiveState(ctx, run);
+  return run;
 }

@@ -6,25 +6,26 @@ import {
   vPhase,
   vRunState,
   vTransition,
-  vVerifyStatus,
 } from "../shared/validators.js";
 
-/** A verify pass as stored: its status, plus what its scheduled batches need. */
-export const vVerifyJob = v.object({
-  ...vVerifyStatus.fields,
-  batchSize: v.number(),
-  /** Counts verify passes; a batch of an older pass stops instead of running beside a new one. */
-  attempt: v.number(),
-  jobId: v.optional(v.id("_scheduled_functions")),
-});
-
 export default defineSchema({
-  /** One row per migration name: which run is its latest. Written only when a run starts. */
+  /**
+   * One row per migration name: which run is its latest, and where its failure
+   * ledger stands. Written when a run starts and when a full pass finishes.
+   */
   migrations: defineTable({
     name: v.string(),
     runId: v.id("runs"),
     /** When the latest run last started or resumed; status lists the most recent first. */
     updatedAt: v.number(),
+    /** Full passes started so far; each run is tagged with the pass it belongs to. */
+    passes: v.optional(v.number()),
+    /**
+     * The latest full pass that finished. It went over every document of the
+     * range, so ledger entries recorded before it are settled: converted by it,
+     * or recorded again by it.
+     */
+    clearedPass: v.optional(v.number()),
   })
     .index("by_name", ["name"])
     .index("by_updatedAt", ["updatedAt"]),
@@ -36,6 +37,8 @@ export default defineSchema({
    */
   runs: defineTable({
     name: v.string(),
+    /** A rollout's verify pass: the same loop, with a check instead of migrateOne. */
+    kind: v.optional(v.literal("verify")),
     fnHandle: v.string(),
     state: vRunState,
     isDone: v.boolean(),
@@ -43,8 +46,12 @@ export default defineSchema({
     /** The batch size in use; an adaptive run changes it batch by batch. */
     batchSize: v.number(),
     adaptive: v.boolean(),
-    /** After a batch failed on a limit: an adaptive run never grows back past this. */
+    /** The size asked for, when not adaptive; a failure may shrink a batch below it for a while. */
+    fixedBatchSize: v.optional(v.number()),
+    /** After a batch failed on a limit: the run never grows back past this. */
     ceiling: v.optional(v.number()),
+    /** Failed attempts at the current batch (reset when a batch commits). */
+    retries: v.optional(v.number()),
     delayMs: v.number(),
     onError: vOnError,
     /** A run over the failure ledger only. */
@@ -74,13 +81,26 @@ export default defineSchema({
      * running beside the new one.
      */
     attempt: v.number(),
-    /** The scheduled batch, while one is pending. */
+    /**
+     * What drives a running run: the scheduled batch (`jobId`), or an action
+     * (`runToCompletion`) holding it until `leaseUntil`. Exactly one of the two
+     * while running; the monitor takes over a run that has neither.
+     */
     jobId: v.optional(v.id("_scheduled_functions")),
+    leaseUntil: v.optional(v.number()),
+    /** The full pass of its migration this run belongs to (see `migrations.passes`). */
+    pass: v.optional(v.number()),
+    /** Started at the beginning of the range, not a retry: when done, it settles older ledger entries. */
+    fullPass: v.optional(v.boolean()),
+    /** A verify pass: documents not in the new shape, and the first few of them. */
+    mismatches: v.optional(v.number()),
+    firstMismatchIds: v.optional(v.array(v.string())),
     /** The rollout whose backfill this run is, when a rollout started it. */
     rollout: v.optional(v.string()),
   })
     .index("by_name", ["name"])
-    .index("by_startedAt", ["startedAt"]),
+    .index("by_startedAt", ["startedAt"])
+    .index("by_state", ["state"]),
 
   /**
    * The failure ledger: documents migrateOne threw on in runs with
@@ -92,28 +112,44 @@ export default defineSchema({
     documentId: v.string(),
     error: v.string(),
     at: v.number(),
-  }).index("by_name_and_documentId", ["name", "documentId"]),
+    /** The full pass in which it last failed; entries older than `clearedPass` are settled. */
+    pass: v.optional(v.number()),
+  })
+    .index("by_name_and_documentId", ["name", "documentId"])
+    .index("by_name_and_pass", ["name", "pass"]),
 
   /**
    * One row per rollout that has been moved or verified. A rollout the app
-   * declares but nobody has advanced has no row: it is in `schema`.
+   * declares but nobody has advanced has no row: it is in `schema`. App code
+   * never reads this row: its phase read is the rollout's latest transition.
    */
   rollouts: defineTable({
     name: v.string(),
+    /** A copy of the latest transition's `to`, written with it, for status. */
     phase: vPhase,
     /** The backfill migration, as the app last described it. */
     backfill: vMigrationAddress,
     hasVerify: v.boolean(),
     /** The run started when the rollout entered `backfill`. */
     backfillRunId: v.optional(v.id("runs")),
-    verify: v.optional(vVerifyJob),
+    /** The latest verify pass (a run of kind "verify"). */
+    verifyRunId: v.optional(v.id("runs")),
+    /** A verify pass as 0.1 stored it; no longer read. */
+    verify: v.optional(v.any()),
     cliModule: v.string(),
     updatedAt: v.number(),
   })
     .index("by_name", ["name"])
     .index("by_updatedAt", ["updatedAt"]),
 
-  /** Every phase change of every rollout. */
+  /** The monitor: one row while a check of running runs is scheduled. */
+  monitor: defineTable({ jobId: v.id("_scheduled_functions"), at: v.number() }),
+
+  /**
+   * Every phase change of every rollout, never changed once written. The
+   * latest one per rollout is its phase: the only thing app code reads, so
+   * nothing but a phase move invalidates or conflicts with that read.
+   */
   transitions: defineTable({ rollout: v.string(), ...vTransition.fields }).index("by_rollout", [
     "rollout",
   ]),

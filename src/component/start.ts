@@ -1,6 +1,7 @@
 /** Starting, resuming and chaining runs. */
 import { checkBatchSize, checkWholeNumber, rolloutError } from "../shared/errors.js";
-import { ADAPTIVE_START, shrunkBatchSize } from "../shared/limits.js";
+import { ADAPTIVE_START } from "../shared/limits.js";
+import { canonicalName } from "../shared/names.js";
 import {
   MAX_BATCH_SIZE,
   type MigrationAddress,
@@ -10,9 +11,11 @@ import {
 import type { Doc, Id } from "./_generated/dataModel.js";
 import type { MutationCtx } from "./_generated/server.js";
 import { describeMigration } from "./appCalls.js";
-import { scheduleBatch } from "./batch.js";
+import { decideStart } from "./decisions.js";
+import { driverOfRun, ensureMonitor, nextDriver } from "./drivers.js";
+import { migrationRow } from "./ledger.js";
 import { getRollout } from "./rolloutStatus.js";
-import { latestRun, toStatus, withLiveState } from "./runs.js";
+import { latestRun, toStatus } from "./runs.js";
 
 /** The longest pause between batches: an hour. */
 export const MAX_DELAY_MS = 3_600_000;
@@ -56,9 +59,13 @@ export function checkSettings(settings: RunSettings): void {
 }
 
 /**
- * Starts a migration, resumes it, or leaves it alone:
- * - running: returns its status and starts nothing (a chain given now is kept,
- *   so a deploy's `runAll` still continues after a run someone started by hand);
+ * Starts a migration, resumes it, or leaves it alone, as `decideStart` says:
+ * - running: starts nothing, but takes the current function handle (a deploy
+ *   may have replaced it) and a chain given now (so a deploy's `runAll` still
+ *   continues after a run someone started by hand); one whose driver is gone
+ *   is driven again at its cursor;
+ * - a later member of the chain running: starts nothing (two migrations of
+ *   one chain never run at once);
  * - done, with no reset or cursor: moves on to the next migration of the chain;
  * - paused, failed or canceled: resumes the same run at its saved cursor;
  * - never run, reset, an explicit cursor, or a retry of the ledger: a new run.
@@ -69,42 +76,53 @@ export async function startMigration(
   request: StartRequest,
 ): Promise<StartResult> {
   checkSettings(request);
-  const saved = await latestRun(ctx, request.migration.name);
-  const live = saved && (await withLiveState(ctx, saved));
+  const migration = { ...request.migration, name: canonicalName(request.migration.name) };
+  const next = request.next.map((m) => ({ ...m, name: canonicalName(m.name) }));
+  const saved = await latestRun(ctx, migration.name);
   const retry = request.retryFailed === true;
-  if (retry && live !== null && !live.isDone && !live.retryFailed) {
+  const decision = decideStart({
+    live: saved && {
+      state: saved.state,
+      isDone: saved.isDone,
+      retryFailed: saved.retryFailed,
+      driven: saved.state !== "running" || (await driverOfRun(ctx, saved)).driven,
+    },
+    reset: request.reset === true,
+    cursorGiven: request.cursor !== undefined,
+    retry,
+    laterRunning: await firstRunning(ctx, next),
+  });
+  if (decision.kind === "refuseRetry") {
     throw rolloutError(
       "InvalidArgument",
-      `${request.migration.name} has a run that is ${live.state}, not done: finish it ` +
-        `(\`npx convex run ${request.migration.name}\`) before retrying its failures.`,
-      { name: request.migration.name },
+      `${migration.name} has a run that is ${saved!.state}, not done: finish it ` +
+        `(\`npx convex run ${migration.name}\`) before retrying its failures.`,
+      { name: migration.name },
     );
   }
-  // A retry of the ledger is a run of its own: it never resumes the main pass,
-  // and a finished retry is followed by a new one.
-  const resumable = live !== null && !(retry && (!live.retryFailed || live.isDone));
-  const fresh = !resumable || request.reset === true || request.cursor !== undefined;
-  const cursor = request.cursor !== undefined ? request.cursor : fresh ? null : live.cursor;
-  // A retry run's cursor walks the ledger, not the table: check table cursors only.
-  const resumingRetry = !fresh && live?.retryFailed === true;
-  const description = await describeMigration(
-    ctx,
-    request.migration,
-    retry || resumingRetry ? null : cursor,
-  );
-  // A chain with a name that leads nowhere would stop halfway; refuse it now.
-  for (const migration of request.next) await describeMigration(ctx, migration, null);
-
-  if (live?.state === "running") {
-    if (request.next.length > 0 && live.next.length === 0) {
-      await ctx.db.patch("runs", live._id, { next: request.next });
-      return { started: false, status: await toStatus(ctx, { ...live, next: request.next }) };
-    }
-    return { started: false, status: await toStatus(ctx, live) };
+  if (decision.kind === "busy") {
+    const running = (await latestRun(ctx, decision.running))!;
+    return { started: false, status: await toStatus(ctx, running) };
   }
-  if (!fresh && live.isDone) {
-    const [head, ...rest] = request.next;
-    if (head === undefined) return { started: false, status: await toStatus(ctx, live) };
+  const cursor =
+    request.cursor !== undefined ? request.cursor : decision.kind === "new" ? null : saved!.cursor;
+  // A retry run's cursor walks the ledger, not the table: check table cursors only.
+  const ledgerCursor = retry || (decision.kind !== "new" && saved?.retryFailed === true);
+  const description = await describeMigration(ctx, migration, ledgerCursor ? null : cursor);
+  // A chain with a name that leads nowhere would stop halfway; refuse it now.
+  for (const member of next) await describeMigration(ctx, member, null);
+
+  if (decision.kind === "keep") {
+    const patch = {
+      fnHandle: migration.fnHandle,
+      next: next.length > 0 && saved!.next.length === 0 ? next : saved!.next,
+    };
+    await ctx.db.patch("runs", saved!._id, patch);
+    return { started: false, status: await toStatus(ctx, { ...saved!, ...patch }) };
+  }
+  if (decision.kind === "next") {
+    const [head, ...rest] = next;
+    if (head === undefined) return { started: false, status: await toStatus(ctx, saved!) };
     return await startMigration(ctx, {
       ...request,
       migration: head,
@@ -115,17 +133,19 @@ export async function startMigration(
   }
 
   const now = Date.now();
-  const fixed = request.batchSize ?? description.batchSize;
   let run: Doc<"runs">;
-  if (fresh) {
+  if (decision.kind === "new") {
+    const fixed = request.batchSize ?? description.batchSize;
+    const pass = await passFor(ctx, migration.name, decision.fullPass);
     const runId = await ctx.db.insert("runs", {
-      name: request.migration.name,
-      fnHandle: request.migration.fnHandle,
+      name: migration.name,
+      fnHandle: migration.fnHandle,
       state: "running",
       isDone: false,
       cursor,
       batchSize: fixed ?? ADAPTIVE_START,
       adaptive: fixed === null,
+      fixedBatchSize: fixed ?? undefined,
       delayMs: request.delayMs ?? 0,
       onError: request.onError ?? description.onError,
       retryFailed: retry || undefined,
@@ -134,54 +154,66 @@ export async function startMigration(
       failed: 0,
       batches: 0,
       recent: [],
-      estimatedTotal: request.estimatedTotal ?? estimateFrom(live, retry),
+      estimatedTotal: request.estimatedTotal ?? estimateFrom(saved, retry),
       by: request.by,
       startedAt: now,
       attemptStartedAt: now,
-      next: request.next,
-      resetChain: (request.reset === true && request.next.length > 0) || undefined,
+      next,
+      resetChain: (request.reset === true && next.length > 0) || undefined,
       cliModule: request.cliModule,
       attempt: 1,
-      rollout: request.rollout ?? (await rolloutToCarry(ctx, live, cursor, retry)),
+      pass,
+      fullPass: decision.fullPass || undefined,
+      rollout: request.rollout ?? (await rolloutToCarry(ctx, saved, cursor, retry)),
     });
     run = (await ctx.db.get("runs", runId))!;
     if (run.rollout !== undefined && request.rollout === undefined) {
       await adoptBackfill(ctx, run.rollout, runId);
     }
+    await pointAtRun(ctx, migration.name, run._id, now, decision.fullPass ? pass : undefined);
   } else {
-    run = await resumeRun(ctx, live, saved!, request);
+    // resume or revive: the same run, at its cursor.
+    run = await resumeRun(ctx, saved!, { ...request, migration, next });
+    await pointAtRun(ctx, migration.name, run._id, now, undefined);
   }
-  await pointAtRun(ctx, request.migration.name, run._id, now);
-  if (request.schedule) {
-    const jobId = await scheduleBatch(ctx, run, 0);
-    await ctx.db.patch("runs", run._id, { jobId });
-  }
-  return { started: true, status: await toStatus(ctx, run) };
+  const driver = await nextDriver(ctx, run, { schedule: request.schedule, delayMs: 0 });
+  await ctx.db.patch("runs", run._id, driver);
+  await ensureMonitor(ctx);
+  return { started: true, status: await toStatus(ctx, { ...run, ...driver }) };
 }
 
-/** Resumes a paused, failed or canceled run in place: same row, same counts, its cursor. */
+/** The first migration of `chain` that is running now, if any. */
+async function firstRunning(ctx: MutationCtx, chain: MigrationAddress[]): Promise<string | null> {
+  for (const member of chain) {
+    const run = await latestRun(ctx, member.name);
+    if (run?.state === "running") return member.name;
+  }
+  return null;
+}
+
+/**
+ * Continues a paused, failed or canceled run in place (same row, same counts,
+ * its cursor), or one whose driver is gone. A new attempt: a batch left over
+ * from an earlier one stops instead of running beside it.
+ */
 export async function resumeRun(
   ctx: MutationCtx,
   live: Doc<"runs">,
-  saved: Doc<"runs">,
   settings: RunSettings & {
     migration?: MigrationAddress;
     next?: MigrationAddress[];
     cliModule?: string;
   },
 ): Promise<Doc<"runs">> {
-  // A batch that failed as a whole may have hit a limit: an adaptive run resumes smaller.
-  const failedAsWhole = saved.state === "running" && live.state === "failed";
-  const shrink = live.adaptive && failedAsWhole && settings.batchSize === undefined;
-  const batchSize =
-    settings.batchSize ?? (shrink ? shrunkBatchSize(live.batchSize) : live.batchSize);
+  const fixed = settings.batchSize;
   const patch = {
     // The handle may have changed with a deploy; the name is what identifies it.
     fnHandle: settings.migration?.fnHandle ?? live.fnHandle,
     state: "running" as const,
-    batchSize,
-    ceiling: shrink ? Math.max(1, Math.floor(live.batchSize / 2)) : live.ceiling,
-    adaptive: settings.batchSize === undefined && live.adaptive,
+    batchSize: fixed ?? live.batchSize,
+    adaptive: fixed === undefined && live.adaptive,
+    fixedBatchSize: fixed ?? live.fixedBatchSize,
+    retries: undefined,
     delayMs: settings.delayMs ?? live.delayMs,
     onError: settings.onError ?? live.onError,
     estimatedTotal: settings.estimatedTotal ?? live.estimatedTotal,
@@ -194,6 +226,7 @@ export async function resumeRun(
     attempt: live.attempt + 1,
     recent: [],
     jobId: undefined,
+    leaseUntil: undefined,
   };
   await ctx.db.patch("runs", live._id, patch);
   return { ...live, ...patch };
@@ -228,11 +261,24 @@ function estimateFrom(previous: Doc<"runs"> | null, retry: boolean): number | un
   return retry ? previous.failed : previous.retryFailed ? undefined : previous.processed;
 }
 
-async function pointAtRun(ctx: MutationCtx, name: string, runId: Id<"runs">, now: number) {
-  const row = await ctx.db
-    .query("migrations")
-    .withIndex("by_name", (q) => q.eq("name", name))
-    .unique();
-  if (row) await ctx.db.patch("migrations", row._id, { runId, updatedAt: now });
-  else await ctx.db.insert("migrations", { name, runId, updatedAt: now });
+/**
+ * The ledger pass a new run belongs to: a full pass starts the next one; any
+ * other run belongs to the latest.
+ */
+async function passFor(ctx: MutationCtx, name: string, fullPass: boolean): Promise<number> {
+  const passes = (await migrationRow(ctx, name))?.passes ?? 0;
+  return fullPass ? passes + 1 : passes;
+}
+
+async function pointAtRun(
+  ctx: MutationCtx,
+  name: string,
+  runId: Id<"runs">,
+  now: number,
+  newPass: number | undefined,
+) {
+  const row = await migrationRow(ctx, name);
+  const passes = newPass ?? row?.passes;
+  if (row) await ctx.db.patch("migrations", row._id, { runId, updatedAt: now, passes });
+  else await ctx.db.insert("migrations", { name, runId, updatedAt: now, passes });
 }

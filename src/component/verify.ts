@@ -1,137 +1,80 @@
 /**
  * Verify passes: a rollout's verify function checked over every document of
- * its backfill's table, in batches, like a migration that writes nothing.
- * The rollout's row holds the pass; each batch reads and writes only that row.
+ * its backfill's table. A pass is a run of kind "verify", named after the
+ * rollout: the same batch loop, drivers, retries and monitor as a migration,
+ * with a check that writes nothing instead of migrateOne. Its progress is on
+ * its run's row; the rollout's row only points at it, and app code reads
+ * neither (see phase in rollouts.ts).
  */
-import { v } from "convex/values";
-import type { FunctionHandle } from "convex/server";
-import { describeError } from "../shared/errors.js";
-import {
-  MAX_MISMATCH_IDS,
-  type Step,
-  type VerifyBatchResult,
-  type VerifyStatus,
-} from "../shared/validators.js";
-import { internal } from "./_generated/api.js";
+import type { VerifyStatus } from "../shared/validators.js";
 import type { Doc } from "./_generated/dataModel.js";
-import { internalMutation, type MutationCtx, type QueryCtx } from "./_generated/server.js";
+import type { MutationCtx, QueryCtx } from "./_generated/server.js";
+import { ADAPTIVE_START } from "../shared/limits.js";
 import { describeMigration } from "./appCalls.js";
-import { cancelPendingJob, jobEnding } from "./jobs.js";
-
-/** Documents per verify batch when the backfill fixes no batch size. */
-export const VERIFY_BATCH_SIZE = 1_000;
-
-export const verifyBatch = internalMutation({
-  args: { rolloutId: v.id("rollouts"), attempt: v.number() },
-  returns: v.null(),
-  handler: async (ctx, { rolloutId, attempt }) => {
-    const rollout = await ctx.db.get("rollouts", rolloutId);
-    const pass = rollout?.verify;
-    // Canceled, finished, or replaced by a newer pass: nothing to do.
-    if (!rollout || pass?.state !== "running" || pass.attempt !== attempt) return null;
-    let result: VerifyBatchResult;
-    try {
-      result = await ctx.runMutation(
-        rollout.backfill.fnHandle as FunctionHandle<"mutation", { step: Step }, VerifyBatchResult>,
-        {
-          step: {
-            kind: "verify",
-            rollout: rollout.name,
-            cursor: pass.cursor,
-            batchSize: pass.batchSize,
-          },
-        },
-      );
-    } catch (error) {
-      await ctx.db.patch("rollouts", rolloutId, {
-        verify: {
-          ...pass,
-          state: "failed",
-          error: describeError(error),
-          endedAt: Date.now(),
-          jobId: undefined,
-        },
-      });
-      return null;
-    }
-    const progress = {
-      ...pass,
-      checked: pass.checked + result.checked,
-      mismatches: pass.mismatches + result.mismatches,
-      firstMismatchIds: [...pass.firstMismatchIds, ...result.mismatchIds].slice(
-        0,
-        MAX_MISMATCH_IDS,
-      ),
-      cursor: result.continueCursor,
-      batches: pass.batches + 1,
-    };
-    if (result.isDone) {
-      await ctx.db.patch("rollouts", rolloutId, {
-        verify: { ...progress, state: "done", endedAt: Date.now(), jobId: undefined },
-      });
-    } else {
-      const jobId = await ctx.scheduler.runAfter(0, internal.verify.verifyBatch, {
-        rolloutId,
-        attempt,
-      });
-      await ctx.db.patch("rollouts", rolloutId, { verify: { ...progress, jobId } });
-    }
-    return null;
-  },
-});
+import { ensureMonitor, nextDriver } from "./drivers.js";
+import { stopRun } from "./runs.js";
 
 /** Starts a new verify pass from the start of the table, replacing any earlier one. */
 export async function startVerifyPass(ctx: MutationCtx, rollout: Doc<"rollouts">): Promise<void> {
   const { batchSize: fixed } = await describeMigration(ctx, rollout.backfill, null);
-  // Verify only reads, and its pages are capped like an adaptive run's.
-  const batchSize = fixed ?? VERIFY_BATCH_SIZE;
   await stopVerifyPass(ctx, rollout);
-  const attempt = (rollout.verify?.attempt ?? 0) + 1;
-  const jobId = await ctx.scheduler.runAfter(0, internal.verify.verifyBatch, {
-    rolloutId: rollout._id,
-    attempt,
+  const now = Date.now();
+  const runId = await ctx.db.insert("runs", {
+    name: rollout.name,
+    kind: "verify",
+    rollout: rollout.name,
+    fnHandle: rollout.backfill.fnHandle,
+    state: "running",
+    isDone: false,
+    cursor: null,
+    batchSize: fixed ?? ADAPTIVE_START,
+    adaptive: fixed === null,
+    fixedBatchSize: fixed ?? undefined,
+    delayMs: 0,
+    onError: "stop",
+    processed: 0,
+    changed: 0,
+    failed: 0,
+    mismatches: 0,
+    firstMismatchIds: [],
+    batches: 0,
+    recent: [],
+    startedAt: now,
+    attemptStartedAt: now,
+    next: [],
+    cliModule: rollout.cliModule,
+    attempt: 1,
   });
-  await ctx.db.patch("rollouts", rollout._id, {
-    verify: {
-      state: "running",
-      checked: 0,
-      mismatches: 0,
-      firstMismatchIds: [],
-      cursor: null,
-      batches: 0,
-      startedAt: Date.now(),
-      batchSize,
-      attempt,
-      jobId,
-    },
-  });
+  const driver = await nextDriver(ctx, { _id: runId, attempt: 1, delayMs: 0 }, { schedule: true });
+  await ctx.db.patch("runs", runId, driver);
+  await ctx.db.patch("rollouts", rollout._id, { verifyRunId: runId });
+  await ensureMonitor(ctx);
 }
 
-/** Cancels a running verify pass. */
+/** Cancels the rollout's running verify pass, if any. */
 export async function stopVerifyPass(ctx: MutationCtx, rollout: Doc<"rollouts">): Promise<void> {
-  const pass = rollout.verify;
-  if (pass?.state !== "running") return;
-  await cancelPendingJob(ctx, pass.jobId);
-  await ctx.db.patch("rollouts", rollout._id, {
-    verify: { ...pass, state: "canceled", endedAt: Date.now(), jobId: undefined },
-  });
+  const run = await verifyRunOf(ctx, rollout);
+  if (run) await stopRun(ctx, run, "canceled");
 }
 
-/** The pass as it really stands: a running pass whose scheduled batch failed as a whole is failed. */
-export async function liveVerifyStatus(
+export async function verifyRunOf(
   ctx: QueryCtx,
-  rollout: Doc<"rollouts">,
-): Promise<VerifyStatus | null> {
-  const pass = rollout.verify;
-  if (pass === undefined) return null;
-  const { batchSize: _b, attempt: _a, jobId, ...status } = pass;
-  if (status.state !== "running") return status;
-  const ending = await jobEnding(ctx, jobId);
-  if (ending?.state !== "failed") return status;
+  rollout: Doc<"rollouts"> | null,
+): Promise<Doc<"runs"> | null> {
+  return rollout?.verifyRunId ? await ctx.db.get("runs", rollout.verifyRunId) : null;
+}
+
+/** A verify pass as status and the gate see it. */
+export function verifyStatusOf(run: Doc<"runs">): VerifyStatus {
   return {
-    ...status,
-    state: "failed",
-    error: `A scheduled verify batch failed: ${ending.error}`,
-    endedAt: ending.endedAt,
+    state: run.state,
+    checked: run.processed,
+    mismatches: run.mismatches ?? 0,
+    firstMismatchIds: run.firstMismatchIds ?? [],
+    cursor: run.cursor,
+    batches: run.batches,
+    startedAt: run.startedAt,
+    endedAt: run.endedAt,
+    error: run.error,
   };
 }

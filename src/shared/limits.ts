@@ -88,3 +88,31 @@ const LIMIT_ERROR =
 export function isLimitError(message: string): boolean {
   return LIMIT_ERROR.test(message);
 }
+
+/**
+ * What the component keeps for itself in a batch's transaction: its own reads
+ * and writes after the app's batch (the run's row, ledger entries, the next
+ * batch's scheduling). The app's batch runs as a nested call limited to what
+ * remains minus this, so when the batch reaches a limit, the component still
+ * has room to record it and schedule a smaller retry in the same transaction.
+ */
+export const BOOKKEEPING_RESERVE: Usage = {
+  bytesRead: 512 * 1024,
+  documentsRead: 200,
+  databaseQueries: 100,
+  bytesWritten: 512 * 1024,
+  documentsWritten: 200,
+};
+/** Under scaled-down limits (tests), the reserve is at most this share of what remains. */
+export const RESERVE_MAX_SHARE = 0.2;
+
+/** The limits to run the app's batch under, given what the transaction has left. */
+export function nestedBatchLimits(remaining: Usage): Usage {
+  const limits = {} as Usage;
+  for (const key of Object.keys(BOOKKEEPING_RESERVE) as (keyof Usage)[]) {
+    const left = Math.max(0, remaining[key]);
+    const reserve = Math.min(BOOKKEEPING_RESERVE[key], Math.floor(left * RESERVE_MAX_SHARE));
+    limits[key] = Math.max(1, left - reserve);
+  }
+  return limits;
+}

@@ -140,8 +140,11 @@ export const vMigrationStatus = v.object({
   /** This run's id; every run is kept (see `history`). */
   runId: v.string(),
   state: vRunState,
-  /** "all" goes over the range; "retryFailed" over the failure ledger only. */
-  mode: v.union(v.literal("all"), v.literal("retryFailed")),
+  /**
+   * "all" goes over the range; "retryFailed" over the failure ledger only;
+   * "verify" is a rollout's verify pass (named after the rollout).
+   */
+  mode: v.union(v.literal("all"), v.literal("retryFailed"), v.literal("verify")),
   /** True once a run has gone over the whole range. */
   isDone: v.boolean(),
   /** Documents processed by this run, over all its attempts. */
@@ -150,7 +153,7 @@ export const vMigrationStatus = v.object({
   changed: v.number(),
   /** Documents migrateOne threw on that were recorded and skipped (`onError: "skip"`). */
   failed: v.number(),
-  /** The first few of those, oldest first. */
+  /** The first few documents of this migration still in the failure ledger. */
   failures: v.array(vFailure),
   onError: vOnError,
   batches: v.number(),
@@ -269,6 +272,8 @@ export const vStatus = v.object({
   rollouts: v.array(vRolloutStatus),
   /** The most recently started runs of any migration, newest first. */
   history: v.array(vMigrationStatus),
+  /** Rollouts left out of `rollouts` to keep status bounded (ask with a higher `limit`). */
+  rolloutsOmitted: v.optional(v.number()),
 });
 export type Status = Infer<typeof vStatus>;
 

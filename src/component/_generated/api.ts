@@ -11,9 +11,11 @@
 import type * as appCalls from "../appCalls.js";
 import type * as batch from "../batch.js";
 import type * as controls from "../controls.js";
-import type * as jobs from "../jobs.js";
+import type * as decisions from "../decisions.js";
+import type * as drivers from "../drivers.js";
 import type * as ledger from "../ledger.js";
 import type * as lib from "../lib.js";
+import type * as monitor from "../monitor.js";
 import type * as phases from "../phases.js";
 import type * as rolloutStatus from "../rolloutStatus.js";
 import type * as rollouts from "../rollouts.js";
@@ -32,9 +34,11 @@ const fullApi: ApiFromModules<{
   appCalls: typeof appCalls;
   batch: typeof batch;
   controls: typeof controls;
-  jobs: typeof jobs;
+  decisions: typeof decisions;
+  drivers: typeof drivers;
   ledger: typeof ledger;
   lib: typeof lib;
+  monitor: typeof monitor;
   phases: typeof phases;
   rolloutStatus: typeof rolloutStatus;
   rollouts: typeof rollouts;

@@ -54,7 +54,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           failedDocumentId?: string;
           failures: Array<{ at: number; documentId: string; error: string }>;
           isDone: boolean;
-          mode: "all" | "retryFailed";
+          mode: "all" | "retryFailed" | "verify";
           name: string;
           next: Array<string>;
           onError: "stop" | "skip";
@@ -97,7 +97,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           failedDocumentId?: string;
           failures: Array<{ at: number; documentId: string; error: string }>;
           isDone: boolean;
-          mode: "all" | "retryFailed";
+          mode: "all" | "retryFailed" | "verify";
           name: string;
           next: Array<string>;
           onError: "stop" | "skip";
@@ -140,7 +140,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           failedDocumentId?: string;
           failures: Array<{ at: number; documentId: string; error: string }>;
           isDone: boolean;
-          mode: "all" | "retryFailed";
+          mode: "all" | "retryFailed" | "verify";
           name: string;
           next: Array<string>;
           onError: "stop" | "skip";
@@ -183,7 +183,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           failedDocumentId?: string;
           failures: Array<{ at: number; documentId: string; error: string }>;
           isDone: boolean;
-          mode: "all" | "retryFailed";
+          mode: "all" | "retryFailed" | "verify";
           name: string;
           next: Array<string>;
           onError: "stop" | "skip";
@@ -226,7 +226,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           failedDocumentId?: string;
           failures: Array<{ at: number; documentId: string; error: string }>;
           isDone: boolean;
-          mode: "all" | "retryFailed";
+          mode: "all" | "retryFailed" | "verify";
           name: string;
           next: Array<string>;
           onError: "stop" | "skip";
@@ -301,7 +301,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             failedDocumentId?: string;
             failures: Array<{ at: number; documentId: string; error: string }>;
             isDone: boolean;
-            mode: "all" | "retryFailed";
+            mode: "all" | "retryFailed" | "verify";
             name: string;
             next: Array<string>;
             onError: "stop" | "skip";
@@ -360,7 +360,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             failedDocumentId?: string;
             failures: Array<{ at: number; documentId: string; error: string }>;
             isDone: boolean;
-            mode: "all" | "retryFailed";
+            mode: "all" | "retryFailed" | "verify";
             name: string;
             next: Array<string>;
             onError: "stop" | "skip";
@@ -414,7 +414,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             failedDocumentId?: string;
             failures: Array<{ at: number; documentId: string; error: string }>;
             isDone: boolean;
-            mode: "all" | "retryFailed";
+            mode: "all" | "retryFailed" | "verify";
             name: string;
             next: Array<string>;
             onError: "stop" | "skip";
@@ -451,7 +451,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             failedDocumentId?: string;
             failures: Array<{ at: number; documentId: string; error: string }>;
             isDone: boolean;
-            mode: "all" | "retryFailed";
+            mode: "all" | "retryFailed" | "verify";
             name: string;
             next: Array<string>;
             onError: "stop" | "skip";
@@ -495,7 +495,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                   error: string;
                 }>;
                 isDone: boolean;
-                mode: "all" | "retryFailed";
+                mode: "all" | "retryFailed" | "verify";
                 name: string;
                 next: Array<string>;
                 onError: "stop" | "skip";
@@ -537,6 +537,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               state: "running" | "paused" | "done" | "failed" | "canceled";
             } | null;
           }>;
+          rolloutsOmitted?: number;
         },
         Name
       >;
@@ -570,7 +571,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           failedDocumentId?: string;
           failures: Array<{ at: number; documentId: string; error: string }>;
           isDone: boolean;
-          mode: "all" | "retryFailed";
+          mode: "all" | "retryFailed" | "verify";
           name: string;
           next: Array<string>;
           onError: "stop" | "skip";
@@ -632,7 +633,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                 error: string;
               }>;
               isDone: boolean;
-              mode: "all" | "retryFailed";
+              mode: "all" | "retryFailed" | "verify";
               name: string;
               next: Array<string>;
               onError: "stop" | "skip";
@@ -719,7 +720,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                 error: string;
               }>;
               isDone: boolean;
-              mode: "all" | "retryFailed";
+              mode: "all" | "retryFailed" | "verify";
               name: string;
               next: Array<string>;
               onError: "stop" | "skip";
@@ -806,7 +807,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                 error: string;
               }>;
               isDone: boolean;
-              mode: "all" | "retryFailed";
+              mode: "all" | "retryFailed" | "verify";
               name: string;
               next: Array<string>;
               onError: "stop" | "skip";
