@@ -15,7 +15,7 @@ import type {
 } from "convex/server";
 import { ConvexError, convexToJson, type GenericId, type Value } from "convex/values";
 import { describeError, isRolloutError, rolloutError } from "../shared/errors.js";
-import { PAGE_READ_CAPS } from "../shared/limits.js";
+import { isLimitError, PAGE_READ_CAPS } from "../shared/limits.js";
 import { PLAN_SAMPLES } from "../shared/plan.js";
 import { DRY_RUN_REPORT_KEY, SKIPPED_KEY } from "../shared/protocol.js";
 import {
@@ -96,7 +96,8 @@ export async function readPage<
       isDone: page.isDone,
     };
   } catch (error) {
-    if (nativeCursor === null) throw error;
+    // Only a cursor Convex cannot read is a cursor error; a limit or anything else says what it is.
+    if (nativeCursor === null || isLimitError(describeError(error))) throw error;
     throw rolloutError(
       "InvalidCursor",
       `Convex refused the cursor for "${spec.table}" (${describeError(error)}). It may ` +
@@ -220,7 +221,8 @@ async function migrateDocs<
       try {
         if (await migrateDoc(ctx, spec, doc)) changed++;
       } catch (error) {
-        if (isRolloutError(error)) throw error;
+        // A limit belongs to the batch, never to a document: the component retries it smaller.
+        if (isRolloutError(error) || isLimitError(describeError(error))) throw error;
         if (onError === "skip") {
           failures.push({ id: doc._id, error: describeError(error) });
           return;
