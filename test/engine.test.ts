@@ -359,6 +359,7 @@ describe("status", () => {
       reads.push(cost.documentsRead);
     }
     expect(reads[0]).toBe(reads[1]);
-    expect(reads[0]).toBeLessThanOrEqual(4);
+    // The migration's row and run, the latest run, and the ledger's row (for what still fails), per entry.
+    expect(reads[0]).toBeLessThanOrEqual(6);
   });
 });

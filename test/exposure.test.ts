@@ -165,7 +165,7 @@ describe("the component's functions", () => {
     expect(byVisibility("http")).toEqual([]);
     // Scheduled batches: not even the app can call them.
     expect(byVisibility("internal")).toEqual(
-      expect.arrayContaining(["batch:runBatch", "verify:verifyBatch"]),
+      expect.arrayContaining(["batch:runBatch", "monitor:check"]),
     );
     // The rest is what the app calls through components.rollouts: the generated
     // ComponentApi lists exactly these, and a component's functions are never

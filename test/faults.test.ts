@@ -30,6 +30,8 @@ afterEach(() => vi.useRealTimers());
 const NAME = "testing:bump";
 const bump = ref("bump");
 const ones = (n: number) => Array<number>(n).fill(1);
+/** An id of the scheduler's table that has no record (convex-test's id form). */
+const MISSING_JOB = "99999999999999999999999999_scheduled_functions";
 /** What a deploy that removed or renamed a function leaves in a stored handle (convex-test's form). */
 const GONE = "function://;testing:removedByDeploy";
 
@@ -54,135 +56,80 @@ async function breakHandle(t: T, runId: string) {
 }
 
 describe("a scheduled batch that fails as a whole", () => {
-  // With Convex's limits enforced, a batch that scans too much fails, and the
-  // component's bookkeeping in the same transaction fails with it: the
-  // scheduled job fails, and the run cannot record anything itself.
+  // The app's batch runs under limits below its transaction's, so a batch that
+  // reaches a limit is caught and retried in its own transaction. What cannot
+  // be caught there fails the whole scheduled job: here, a skip run whose
+  // failing documents need more ledger writes than the transaction may make.
+  // Nothing of the job commits; the monitor finds the failed job and retries
+  // the batch smaller, after a backoff.
+  const failing = (i: number) => `FAIL ${i}`;
 
-  test("shows as failed in status, writes nothing, and starting again resumes at the cursor", async () => {
-    const t = setup({ documentsRead: 150 });
-    await seedPosts(t, 250);
-    await t.mutation(bump, { batchSize: 60 });
+  test("the monitor retries it smaller; nothing of the failed attempt is kept, and every post is recorded once", async () => {
+    const t = setup({ documentsWritten: 100 });
+    await seedPosts(t, 240, failing);
+    await t.mutation(bump, { batchSize: 110, onError: "skip" });
+    // The batch fails, and the monitor check that was due with it finds it: a retry is scheduled.
     await runScheduledOnce(t);
-    const good = await statusOf(t);
-    expect(good).toMatchObject({ state: "running", batches: 1, processed: 60 });
-    // A deploy raises the batch size past what a transaction may scan.
-    await t.mutation(fn("mutation", "pause"), { name: NAME });
-    await t.mutation(bump, { batchSize: 200 });
-    await runScheduledOnce(t);
-    const failed = await statusOf(t);
-    expect(failed).toMatchObject({
-      state: "failed",
-      isDone: false,
-      batches: 1,
-      processed: 60,
-      cursor: good.cursor,
-    });
-    // convex-test records a failed job without its error text, so here the message ends
-    // in "undefined"; on a deployment it carries the job's error ("Scanned too many…").
-    expect(failed.error).toMatch(/^A scheduled batch failed outside the migration's own code/);
-    expect(failed.endedAt).toBeDefined();
-    const counts = await bumpCounts(t);
-    expect(counts.slice(0, 60)).toEqual(ones(60));
-    expect(counts.slice(60)).toEqual(Array(190).fill(null));
+    const recovering = await statusOf(t);
+    expect(recovering).toMatchObject({ state: "running", processed: 0, batches: 0, cursor: null });
+    expect(recovering.error).toMatch(/^Retry 1 of 5 after: a scheduled batch failed as a whole/);
+    expect(recovering.batchSize).toBe(27);
+    const ledger = async () =>
+      await runInComponent(t, async (ctx) => await ctx.db.query("failures").collect());
+    expect(await ledger()).toEqual([]);
 
-    // Nothing else runs on its own: the failed job scheduled no successor.
-    const before = await pagedSnapshot(t);
     await drain(t);
-    expect(await pagedSnapshot(t)).toEqual(before);
-
-    // Recovery: start again with a batch that fits; it resumes the same run at its cursor.
-    const resumed = (await t.mutation(bump, { batchSize: 50 })) as StartResult;
-    expect(resumed).toMatchObject({
-      started: true,
-      status: { state: "running", runId: failed.runId, cursor: good.cursor, processed: 60 },
-    });
-    await drain(t);
-    expect(await bumpCounts(t)).toEqual(ones(250));
-    expect(await statusOf(t)).toMatchObject({ state: "done", processed: 250, runId: failed.runId });
+    const done = await statusOf(t);
+    expect(done).toMatchObject({ state: "done", processed: 240, failed: 240 });
+    expect(done.batchSize).toBeLessThan(110);
+    expect(done.error).toBeUndefined();
+    const entries = await ledger();
+    expect(entries).toHaveLength(240);
+    expect(new Set(entries.map((e) => e.documentId)).size).toBe(240);
+    expect(await bumpCounts(t)).toEqual(Array(240).fill(null));
   });
 
-  test("the resume verb and cancel act on it as on any failed run", async () => {
-    const t = setup({ documentsRead: 60 });
-    await seedPosts(t, 120);
-    await t.mutation(bump, { batchSize: 100 });
+  test("while it recovers, cancel stops it for good and starting resumes it at its cursor", async () => {
+    const t = setup({ documentsWritten: 100 });
+    await seedPosts(t, 240, failing);
+    await t.mutation(bump, { batchSize: 110, onError: "skip" });
     await runScheduledOnce(t);
-    expect(await statusOf(t)).toMatchObject({ state: "failed", processed: 0 });
-
-    // cancel answers the failed state and writes nothing: a failed run is already stopped.
-    const before = await pagedSnapshot(t);
     expect(await t.mutation(internal.migrations.cancel, { name: NAME })).toMatchObject({
-      state: "failed",
+      state: "canceled",
     });
-    expect(await pagedSnapshot(t)).toEqual(before);
-    // pause likewise.
-    expect(await t.mutation(fn("mutation", "pause"), { name: NAME })).toMatchObject({
-      state: "failed",
-    });
-
-    // resume keeps the fixed batch size, so it fails again the same way...
-    expect(await t.mutation(fn("mutation", "resume"), { name: NAME })).toMatchObject({
-      state: "running",
-      batchSize: 100,
-    });
-    await runScheduledOnce(t);
-    expect(await statusOf(t)).toMatchObject({ state: "failed", processed: 0 });
-    // ...and starting with a smaller one finishes it, every post once.
-    await t.mutation(bump, { batchSize: 20 });
+    // Nothing drives a canceled run: the monitor leaves it alone.
+    const before = await pagedSnapshot(t);
     await drain(t);
-    expect(await bumpCounts(t)).toEqual(ones(120));
+    expect(await pagedSnapshot(t)).toEqual(before);
+    await t.mutation(bump, { batchSize: 10 });
+    await drain(t);
+    expect(await statusOf(t)).toMatchObject({ state: "done", processed: 240, failed: 240 });
+  });
+
+  test("a job whose record is gone (past the scheduler's retention) counts as ended: the run is driven again", async () => {
+    const t = setup();
+    await seedPosts(t, 120);
+    const { status } = (await t.mutation(bump, { batchSize: 50 })) as StartResult;
+    await runScheduledOnce(t);
+    // The pending batch is lost and its record with it: point the run at a job that is not there.
+    await runInComponent(t, async (ctx) => {
+      const run = (await ctx.db.get(status.runId as Id<"runs">)) as { jobId: string };
+      await ctx.scheduler.cancel(run.jobId as Id<"_scheduled_functions">);
+      await ctx.db.patch(status.runId as Id<"runs">, { jobId: MISSING_JOB });
+    });
+    expect((await statusOf(t)).error).toMatch(/record is gone/);
+    await drain(t);
     expect(await statusOf(t)).toMatchObject({ state: "done", processed: 120 });
-  });
-
-  test("cancel and cancelAll both leave it failed, as it stands, and starting resumes it", async () => {
-    // Both read the run as it really stands (its batch failed), so neither turns it
-    // into "canceled"; starting it again resumes it in place either way.
-    const t = setup({ documentsRead: 60 });
-    await seedPosts(t, 120);
-    await t.mutation(bump, { batchSize: 100 });
-    await runScheduledOnce(t);
-    expect(await statusOf(t)).toMatchObject({ state: "failed" });
-    expect(await t.mutation(internal.migrations.cancelAll, {})).toEqual([]);
-    expect(await t.mutation(internal.migrations.cancel, { name: NAME })).toMatchObject({
-      state: "failed",
-    });
-    await t.mutation(bump, { batchSize: 20 });
-    await drain(t);
     expect(await bumpCounts(t)).toEqual(ones(120));
-  });
-
-  test("an adaptive run resumes smaller after each, and finishes every post exactly once", async () => {
-    // A whole-batch failure cannot shrink the batch in its own transaction (the
-    // transaction is over its limit): the run stops as failed, and each resume
-    // starts at a quarter of the failed size, with a ceiling of half of it.
-    const t = setup({ documentsRead: 60 });
-    await seedPosts(t, 120);
-    await t.mutation(bump, {});
-    let resumes = 0;
-    const sizes: number[] = [];
-    for (let i = 0; i < 60; i++) {
-      await runScheduledOnce(t);
-      const status = await statusOf(t);
-      if (status.state === "done") break;
-      if (status.state === "failed") {
-        expect(status.error).toMatch(/scheduled batch failed/);
-        const resumed = (await t.mutation(fn("mutation", "resume"), {
-          name: NAME,
-        })) as MigrationStatus;
-        sizes.push(resumed.batchSize);
-        resumes++;
-      }
-    }
-    expect(await statusOf(t)).toMatchObject({ state: "done", processed: 120, adaptive: true });
-    expect(await bumpCounts(t)).toEqual(ones(120));
-    // Each resume starts smaller than the batch that failed; it took a person to resume each time.
-    expect(resumes).toBeGreaterThan(0);
-    expect(sizes[0]).toBe(25);
-    expect(sizes.every((size) => size < 100)).toBe(true);
   });
 });
 
 describe("a function handle that no longer exists after a deploy", () => {
-  test("fails the run with the reason in status; starting the migration again refreshes the handle", async () => {
+  // The batch fails in its own transaction ("no such export"): the run retries
+  // it after a backoff, a bounded number of times, so a deploy that is still
+  // rolling out (or a runAll that brings the current handle) needs nobody.
+
+  test("the batch is retried with a backoff; then the run fails with the reason, and starting again refreshes the handle", async () => {
     const t = setup();
     await seedPosts(t, 250);
     const { status: started } = (await t.mutation(bump, { batchSize: 100 })) as StartResult;
@@ -190,7 +137,11 @@ describe("a function handle that no longer exists after a deploy", () => {
     const afterOne = await statusOf(t);
     await breakHandle(t, started.runId);
     await runScheduledOnce(t);
+    const retrying = await statusOf(t);
+    expect(retrying).toMatchObject({ state: "running", processed: 100, cursor: afterOne.cursor });
+    expect(retrying.error).toMatch(/^Retry 1 of 5 after: .*no such export/);
 
+    await drain(t);
     const failed = await statusOf(t);
     expect(failed).toMatchObject({
       state: "failed",
@@ -198,7 +149,9 @@ describe("a function handle that no longer exists after a deploy", () => {
       batches: 1,
       cursor: afterOne.cursor,
     });
-    expect(failed.error).toMatch(/no such export/);
+    expect(failed.error).toMatch(
+      /^Stopped after 6 failed attempts at the same batch: .*no such export/,
+    );
     expect(failed.failedDocumentId).toBeUndefined();
     expect(failed.commands.start).toBe(`npx convex run ${NAME}`);
     const counts = await bumpCounts(t);
@@ -216,20 +169,24 @@ describe("a function handle that no longer exists after a deploy", () => {
     expect(await statusOf(t)).toMatchObject({ state: "done", processed: 250 });
   });
 
-  test("a runner started after the deploy refreshes it too", async () => {
+  test("a runner started during the retries refreshes it: the run finishes without failing", async () => {
     const t = setup();
     await seedPosts(t, 250);
     const { status: started } = (await t.mutation(bump, { batchSize: 100 })) as StartResult;
     await runScheduledOnce(t);
     await breakHandle(t, started.runId);
     await runScheduledOnce(t);
-    expect(await statusOf(t)).toMatchObject({ state: "failed" });
-    await t.mutation(internal.migrations.run, { fn: NAME });
+    expect(await statusOf(t)).toMatchObject({ state: "running" });
+    expect(await t.mutation(internal.migrations.run, { fn: NAME })).toMatchObject({
+      started: false,
+      status: { runId: started.runId },
+    });
     await drain(t);
+    expect(await statusOf(t)).toMatchObject({ state: "done", processed: 250 });
     expect(await bumpCounts(t)).toEqual(ones(250));
   });
 
-  test("the resume verb takes the current handle and finishes the run exactly once", async () => {
+  test("the resume verb takes the current handle and finishes a failed run exactly once", async () => {
     // After a deploy that moved the function, the handle stored with the run leads
     // nowhere; `resume` (like `status.commands.resume`) sends the current one.
     const t = setup();
@@ -237,7 +194,7 @@ describe("a function handle that no longer exists after a deploy", () => {
     const { status: started } = (await t.mutation(bump, { batchSize: 100 })) as StartResult;
     await runScheduledOnce(t);
     await breakHandle(t, started.runId);
-    await runScheduledOnce(t);
+    await drain(t);
     expect(await statusOf(t)).toMatchObject({ state: "failed", processed: 100 });
     expect(await t.mutation(fn("mutation", "resume"), { name: NAME })).toMatchObject({
       state: "running",
@@ -298,7 +255,7 @@ describe("a function handle that no longer exists after a deploy", () => {
     expect(posts.filter((p) => p.archived)).toHaveLength(20);
   });
 
-  test("in a rollout's verify pass: the pass fails with the reason, the gate says verify, and verify recovers", async () => {
+  test("in a rollout's verify pass: after its retries the pass fails with the reason, the gate says verify, and verify recovers", async () => {
     const t = setup();
     await seedPosts(t, 40);
     const move = (to: string) =>
@@ -314,15 +271,16 @@ describe("a function handle that no longer exists after a deploy", () => {
     await move("backfill");
     await runScheduledOnce(t); // the backfill's only batch; the verify pass is scheduled
     expect((await rollout()).verify?.state).toBe("running");
+    // A deploy removed the function the pass calls.
     await runInComponent(t, async (ctx) => {
       const row = await ctx.db
         .query("rollouts")
         .filter((q) => q.eq(q.field("name"), "posts.counted"))
         .unique();
-      const { _id, backfill } = row as { _id: Id<"rollouts">; backfill: { name: string } };
-      await ctx.db.patch(_id, { backfill: { ...backfill, fnHandle: GONE } });
+      const { verifyRunId } = row as { verifyRunId: Id<"runs"> };
+      await ctx.db.patch(verifyRunId, { fnHandle: GONE });
     });
-    await runScheduledOnce(t);
+    await drain(t);
     const broken = await rollout();
     expect(broken.verify).toMatchObject({ state: "failed" });
     expect(broken.verify?.error).toMatch(/no such export/);
@@ -350,7 +308,7 @@ describe("a function handle that no longer exists after a deploy", () => {
     const entered = await move("backfill");
     await runScheduledOnce(t);
     await breakHandle(t, entered.backfill.run!.runId);
-    await runScheduledOnce(t);
+    await drain(t);
     const rollout = ((await t.query(fn("query", "status"), {})) as Status).rollouts.find(
       (r) => r.name === "posts.counted",
     )!;
@@ -378,7 +336,7 @@ describe("a migration renamed in code", () => {
     const { status } = (await t.mutation(bump, { batchSize: 100 })) as StartResult;
     await runScheduledOnce(t);
     await breakHandle(t, status.runId);
-    await runScheduledOnce(t);
+    await drain(t); // the retries, then the run fails
     const old = await statusOf(t);
     expect(old).toMatchObject({ state: "failed", processed: 100 });
     expect(old.error).toMatch(/no such export/);

@@ -241,6 +241,9 @@ type RunM = {
   failedDocumentId?: string;
   /** Posts this run recorded in the ledger instead of migrating. */
   skipped: Set<string>;
+  /** The ledger pass it belongs to; a full pass starts a new one. */
+  pass: number;
+  fullPass: boolean;
   /** The model's clock when the run finished its pass. */
   doneAt?: number;
 };
@@ -250,8 +253,19 @@ class Model {
   byId = new Map<string, DocM>();
   run: RunM | null = null;
   runs: RunM[] = [];
-  /** The failure ledger of testing:bump. */
-  ledger = new Set<string>();
+  /**
+   * The failure ledger of testing:bump: post id → the pass that recorded it.
+   * Entries from before the latest finished full pass are settled (that pass
+   * converted the post or recorded it again): never retried, deleted when met.
+   */
+  ledger = new Map<string, number>();
+  passes = 0;
+  clearedPass = 0;
+
+  /** Ledger entries still failing. */
+  unsettled(): string[] {
+    return [...this.ledger].filter(([, pass]) => pass >= this.clearedPass).map(([id]) => id);
+  }
   /** Counts commands, to order inserts and the ends of runs. */
   clock = 0;
 
@@ -306,7 +320,11 @@ class Model {
   applyStart(opts: StartOptions & { cursorPos?: number }): ReturnType<Model["predictStart"]> {
     const prediction = this.predictStart(opts);
     if (prediction.kind === "new") {
+      const fullPass = prediction.mode === "all" && prediction.startPos < 0;
+      if (fullPass) this.passes++;
       const run: RunM = {
+        pass: this.passes,
+        fullPass,
         key: this.runs.length,
         mode: prediction.mode,
         state: "running",
@@ -359,7 +377,7 @@ class Model {
       if (isFailing(doc)) {
         run.skipped.add(doc.id);
         if (!this.ledger.has(doc.id)) run.failed++;
-        this.ledger.add(doc.id);
+        this.ledger.set(doc.id, run.pass);
       } else {
         this.migrate(run, doc);
       }
@@ -372,16 +390,24 @@ class Model {
       run.state = "done";
       run.isDone = true;
       run.doneAt = this.clock;
+      if (run.fullPass) this.clearedPass = Math.max(this.clearedPass, run.pass);
     }
     return { committed: true, took: page };
   }
 
   private retryBatch(run: RunM, size: number) {
     const after = run.ledgerAfter;
-    const ids = [...this.ledger].sort().filter((id) => after === null || id > after);
+    const ids = [...this.ledger.keys()].sort().filter((id) => after === null || id > after);
     const page = ids.slice(0, size);
+    let retried = 0;
     for (const id of page) {
       const doc = this.byId.get(id)!;
+      if (this.ledger.get(id)! < this.clearedPass) {
+        // Settled by a later full pass: deleted, not retried.
+        this.ledger.delete(id);
+        continue;
+      }
+      retried++;
       if (!doc.alive) {
         this.ledger.delete(id);
       } else if (isFailing(doc)) {
@@ -391,7 +417,7 @@ class Model {
         this.ledger.delete(id);
       }
     }
-    run.processed += page.length;
+    run.processed += retried;
     run.batches++;
     run.ledgerAfter = page.at(-1) ?? after;
     if (page.length < size) {
@@ -825,7 +851,7 @@ class Harness {
       if (run === null) await this.apply({ op: "start", via: "define", opts: {} });
       else if (run.state === "running") await this.apply({ op: "batch", times: 1 });
       else if (run.state !== "done") await this.apply({ op: "start", via: "runner", opts: {} });
-      else if (this.model.ledger.size > 0) {
+      else if (this.model.unsettled().length > 0) {
         await this.apply({ op: "start", via: "define", opts: { retryFailed: true } });
       } else if (!this.model.runs.some((r) => r.mode === "all" && r.isDone && r.startPos < 0)) {
         // At least one full pass over the range.
@@ -873,7 +899,7 @@ class Harness {
       const expected = doc.bornAt < last.doneAt! ? 1 : 0;
       expect(byLast + (last.skipped.has(doc.id) ? byRetry : 0), `post #${doc.pos}`).toBe(expected);
     }
-    expect(this.model.ledger.size).toBe(0);
+    expect(this.model.unsettled()).toEqual([]);
   }
 }
 

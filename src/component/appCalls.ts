@@ -87,8 +87,7 @@ export async function runStepInApp(
   let failures: { id: string; error: string }[] = [];
   for (let attempt = 0; attempt < SKIP_ATTEMPTS; attempt++) {
     try {
-      const request =
-        step.kind === "verify" ? step : { ...step, skip: failures.map((f) => f.id) };
+      const request = step.kind === "verify" ? step : { ...step, skip: failures.map((f) => f.id) };
       const result = await ctx.runMutation(
         fnHandle as StepHandle<BatchResult>,
         { step: request },

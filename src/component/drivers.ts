@@ -79,10 +79,7 @@ export async function ensureMonitor(ctx: MutationCtx): Promise<void> {
 }
 
 /** Schedules the next monitor check and records it in the monitor's one row. */
-export async function scheduleMonitor(
-  ctx: MutationCtx,
-  row: Doc<"monitor"> | null,
-): Promise<void> {
+export async function scheduleMonitor(ctx: MutationCtx, row: Doc<"monitor"> | null): Promise<void> {
   const at = Date.now() + MONITOR_INTERVAL_MS;
   const jobId = await ctx.scheduler.runAt(at, internal.monitor.check, {});
   if (row) await ctx.db.patch("monitor", row._id, { jobId, at });

@@ -31,12 +31,10 @@ async function clearedPass(ctx: QueryCtx, name: string): Promise<number> {
 /** The entries still failing, in pass order: those not settled by a later full pass. */
 async function unsettled(ctx: QueryCtx, name: string) {
   const cleared = await clearedPass(ctx, name);
-  return ctx.db
-    .query("failures")
-    .withIndex("by_name_and_pass", (q) =>
-      // Entries from before passes were counted have no pass: settled by any cleared pass.
-      cleared === 0 ? q.eq("name", name) : q.eq("name", name).gte("pass", cleared),
-    );
+  return ctx.db.query("failures").withIndex("by_name_and_pass", (q) =>
+    // Entries from before passes were counted have no pass: settled by any cleared pass.
+    cleared === 0 ? q.eq("name", name) : q.eq("name", name).gte("pass", cleared),
+  );
 }
 
 /** The first few documents still failing, for status. */

@@ -21,7 +21,7 @@ import type { Doc } from "./_generated/dataModel.js";
 import { mutation, query, type MutationCtx } from "./_generated/server.js";
 import { describeMigration, dryRunBatchInApp } from "./appCalls.js";
 import { executeBatch } from "./batch.js";
-import { getRollout, rolloutStatus, storedRolloutStatus } from "./rolloutStatus.js";
+import { rolloutStatus, storedRolloutStatus } from "./rolloutStatus.js";
 import { addToPlan, emptyPlan, type Plan } from "../shared/plan.js";
 import { latestRun, requireRun, toStatus, withLiveState } from "./runs.js";
 import { startMigration } from "./start.js";

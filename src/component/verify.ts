@@ -9,10 +9,16 @@
 import type { VerifyStatus } from "../shared/validators.js";
 import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
-import { ADAPTIVE_START } from "../shared/limits.js";
 import { describeMigration } from "./appCalls.js";
 import { ensureMonitor, nextDriver } from "./drivers.js";
 import { stopRun } from "./runs.js";
+
+/**
+ * The first verify batch when the backfill fixes no batch size. A check only
+ * reads, and its pages are capped like an adaptive run's, so it starts larger
+ * than a migration; later batches size themselves like any adaptive run.
+ */
+export const VERIFY_BATCH_SIZE = 1_000;
 
 /** Starts a new verify pass from the start of the table, replacing any earlier one. */
 export async function startVerifyPass(ctx: MutationCtx, rollout: Doc<"rollouts">): Promise<void> {
@@ -27,7 +33,7 @@ export async function startVerifyPass(ctx: MutationCtx, rollout: Doc<"rollouts">
     state: "running",
     isDone: false,
     cursor: null,
-    batchSize: fixed ?? ADAPTIVE_START,
+    batchSize: fixed ?? VERIFY_BATCH_SIZE,
     adaptive: fixed === null,
     fixedBatchSize: fixed ?? undefined,
     delayMs: 0,
