@@ -38,9 +38,12 @@ export async function runToCompletion(
   let current = status;
   while (current.state === "running") {
     const stepped = await ctx.runMutation(component.lib.step, { name });
-    // A step that neither ran a batch nor retried smaller (after a limit error)
-    // met someone else's scheduled run: it advances on its own; do not spin on it.
-    const moved = stepped.batches !== current.batches || stepped.batchSize !== current.batchSize;
+    // A step that neither ran a batch nor retried (smaller, or after an error)
+    // met a run the scheduler drives: it advances on its own; do not spin on it.
+    const moved =
+      stepped.batches !== current.batches ||
+      stepped.batchSize !== current.batchSize ||
+      stepped.error !== current.error;
     if (!moved && stepped.state === "running") return stepped;
     current = stepped;
   }
