@@ -117,7 +117,12 @@ export async function executeBatch(
     recent: [...run.recent, { at: now, processed: result.processed }].slice(-RATE_WINDOW),
     batchSize: ledger
       ? run.batchSize
-      : nextSizeAfterSuccess(run, await batchUsage(ctx), result.processed),
+      : nextSizeAfterSuccess(
+          run,
+          // Only an adaptive run sizes itself by what the batch used.
+          run.adaptive ? await batchUsage(ctx) : NO_USAGE,
+          result.processed,
+        ),
     retries: undefined,
     error: undefined,
   };
@@ -226,15 +231,17 @@ async function batchUsage(ctx: MutationCtx): Promise<Usage> {
       documentsWritten: metrics.documentsWritten.used,
     };
   } catch {
-    return {
-      bytesRead: 0,
-      documentsRead: 0,
-      databaseQueries: 0,
-      bytesWritten: 0,
-      documentsWritten: 0,
-    };
+    return NO_USAGE;
   }
 }
+
+const NO_USAGE: Usage = {
+  bytesRead: 0,
+  documentsRead: 0,
+  databaseQueries: 0,
+  bytesWritten: 0,
+  documentsWritten: 0,
+};
 
 /**
  * A run that finished starts the next migration of its chain (a `runAll`).
