@@ -39,8 +39,23 @@ export async function withLiveState(ctx: QueryCtx, run: Doc<"runs">): Promise<Do
   };
 }
 
-export function commandsFor(run: Pick<Doc<"runs">, "name" | "cliModule">): Commands {
+export function commandsFor(run: Pick<Doc<"runs">, "name" | "cliModule" | "kind">): Commands {
   const verbs = run.cliModule;
+  if (run.kind === "verify") {
+    // A verify pass belongs to its rollout: `verify` starts a new one; it has no pause or
+    // cancel of its own (it writes nothing; a new pass replaces it, a rollback stops it).
+    const verify = `npx convex run ${verbs}:verify '${JSON.stringify({ rollout: run.name })}'`;
+    const watch = `npx convex run ${verbs}:status --watch`;
+    return {
+      watch,
+      start: verify,
+      cancel: watch,
+      pause: watch,
+      resume: verify,
+      startOver: verify,
+      retryFailed: verify,
+    };
+  }
   const byName = `'${JSON.stringify({ name: run.name })}'`;
   return {
     watch: `npx convex run ${verbs}:status --watch`,
