@@ -26,6 +26,8 @@ export default defineSchema({
      * or recorded again by it.
      */
     clearedPass: v.optional(v.number()),
+    /** The latest full pass's run: a rollout whose own pass stopped may rely on a later one. */
+    fullPassRunId: v.optional(v.id("runs")),
   })
     .index("by_name", ["name"])
     .index("by_updatedAt", ["updatedAt"]),

@@ -279,6 +279,8 @@ async function pointAtRun(
 ) {
   const row = await migrationRow(ctx, name);
   const passes = newPass ?? row?.passes;
-  if (row) await ctx.db.patch("migrations", row._id, { runId, updatedAt: now, passes });
-  else await ctx.db.insert("migrations", { name, runId, updatedAt: now, passes });
+  const fullPassRunId = newPass !== undefined ? runId : row?.fullPassRunId;
+  const fields = { runId, updatedAt: now, passes, fullPassRunId };
+  if (row) await ctx.db.patch("migrations", row._id, fields);
+  else await ctx.db.insert("migrations", { name, ...fields });
 }
