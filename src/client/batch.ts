@@ -16,12 +16,14 @@ import type {
 import { ConvexError, convexToJson, type GenericId, type Value } from "convex/values";
 import { describeError, isRolloutError, rolloutError } from "../shared/errors.js";
 import { isLimitError, PAGE_READ_CAPS } from "../shared/limits.js";
-import { PLAN_SAMPLES } from "../shared/plan.js";
+import { PLAN_SAMPLES, type PlanBatch } from "../shared/plan.js";
 import { DRY_RUN_REPORT_KEY, SKIPPED_KEY } from "../shared/protocol.js";
 import {
   MAX_MISMATCH_IDS,
   type BatchResult,
+  type DocumentError,
   type Sample,
+  type Step,
   type VerifyBatchResult,
 } from "../shared/validators.js";
 import { decodeCursor, encodeCursor } from "./paging.js";
@@ -144,12 +146,8 @@ async function forEachDoc(
   else for (const doc of docs) await fn(doc);
 }
 
-export type BatchOptions = {
-  onError?: "stop" | "skip";
-  /** Documents to leave out: they threw in an earlier attempt at this batch. */
-  skip?: string[];
-  capReads?: boolean;
-};
+/** How the component asks for a batch: the options of its `batch` step (see `vStep`). */
+export type BatchOptions = Pick<Extract<Step, { kind: "batch" }>, "onError" | "skip" | "capReads">;
 
 export async function runBatch<
   DataModel extends GenericDataModel,
@@ -212,7 +210,7 @@ async function migrateDocs<
   { onError = "stop", skip = [] }: BatchOptions,
 ): Promise<number> {
   const skipped = new Set(skip);
-  const failures: { id: string; error: string }[] = [];
+  const failures: DocumentError[] = [];
   let changed = 0;
   await forEachDoc(
     docs.filter((doc) => !skipped.has(doc._id)),
@@ -253,7 +251,7 @@ export async function dryRunBatch<
   batchSize: number,
 ): Promise<never> {
   const page = await readPage(ctx, spec, cursor, batchSize);
-  const errors: { id: string; error: string }[] = [];
+  const errors: DocumentError[] = [];
   const failed = new Set<string>();
   await forEachDoc(page.docs, spec.parallelize, async (doc) => {
     try {
@@ -283,7 +281,7 @@ export async function dryRunBatch<
       wouldFail: failed.size,
       errors,
       samples,
-    },
+    } satisfies PlanBatch,
   });
 }
 

@@ -19,6 +19,7 @@ import {
   MAX_BATCH_SIZE,
   type DryRunReport,
   type MigrationStatus,
+  type OnError,
   type RolloutStatus,
   type StartResult,
   type Status,
@@ -101,7 +102,7 @@ export class Rollouts<DataModel extends GenericDataModel> {
   define(
     spec: MigrationSpec<DataModel> & {
       /** What runs do when migrateOne throws: "stop" (default) or "skip" and record it. */
-      onError?: "stop" | "skip";
+      onError?: OnError;
     },
   ): RegisteredMutation<"internal", MigrationArgs, Promise<RunResult>> {
     checkBatchSize(spec.batchSize, MAX_BATCH_SIZE);

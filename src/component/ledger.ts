@@ -9,6 +9,7 @@
  * retried (a retry must not run migrateOne a second time on a document a pass
  * already converted), never shown, and never hold a gate closed.
  */
+import type { DocumentError } from "../shared/validators.js";
 import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
 
@@ -55,7 +56,7 @@ export async function countStillFailing(
 export async function recordFailures(
   ctx: MutationCtx,
   name: string,
-  failures: { id: string; error: string }[],
+  failures: DocumentError[],
   pass: number | undefined,
 ): Promise<void> {
   const at = Date.now();
@@ -99,7 +100,7 @@ export async function clearRetried(
   ctx: MutationCtx,
   run: Doc<"runs">,
   ids: string[],
-  failures: { id: string; error: string }[],
+  failures: DocumentError[],
 ): Promise<void> {
   const stillFailingNow = new Map(failures.map((f) => [f.id, f.error]));
   const at = Date.now();

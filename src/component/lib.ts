@@ -8,6 +8,7 @@ import { checkBatchSize, checkWholeNumber, describeError, rolloutError } from ".
 import { ADAPTIVE_START } from "../shared/limits.js";
 import {
   MAX_BATCH_SIZE,
+  vDeclaredRollout,
   vDryRunReport,
   vMigrationAddress,
   vMigrationStatus,
@@ -32,12 +33,8 @@ export const MAX_STATUS_LIMIT = 100;
 export const STATUS_HISTORY = 5;
 
 const vCursorArg = v.optional(v.union(v.string(), v.null()));
-const vDeclaredRollout = v.object({
-  name: v.string(),
-  backfill: vMigrationAddress,
-  hasVerify: v.boolean(),
-  cliModule: v.string(),
-});
+/** A declared rollout, with the module the app exports its CLI verbs from. */
+const vDeclaredWithVerbs = v.object({ ...vDeclaredRollout.fields, cliModule: v.string() });
 
 export const start = mutation({
   args: {
@@ -142,7 +139,7 @@ export const status = query({
     names: v.optional(v.array(v.string())),
     limit: v.optional(v.number()),
     /** Rollouts the app declares, so those nobody has moved yet show, in `schema`. */
-    declared: v.optional(v.array(vDeclaredRollout)),
+    declared: v.optional(v.array(vDeclaredWithVerbs)),
   },
   returns: vStatus,
   handler: async (ctx, { names, limit = 20, declared = [] }) => {

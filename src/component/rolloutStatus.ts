@@ -1,6 +1,6 @@
 /** Reading rollouts and turning them into the status the app and the CLI see. */
 import { rolloutError } from "../shared/errors.js";
-import type { MigrationAddress, Phase, RolloutStatus } from "../shared/validators.js";
+import type { DeclaredRollout, Phase, RolloutStatus } from "../shared/validators.js";
 import type { Doc } from "./_generated/dataModel.js";
 import type { QueryCtx } from "./_generated/server.js";
 import { gateOf, nextPhase, type GateFacts } from "./phases.js";
@@ -15,9 +15,6 @@ const LEDGER_COUNT_CAP = 100;
 export const STATUS_TRANSITIONS = 5;
 /** Longest rollout name accepted. */
 export const MAX_ROLLOUT_NAME = 200;
-
-/** What the app tells the component about a rollout it declares. */
-export type DeclaredRollout = { name: string; backfill: MigrationAddress; hasVerify: boolean };
 
 export async function getRollout(ctx: QueryCtx, name: string): Promise<Doc<"rollouts"> | null> {
   return await ctx.db
