@@ -144,8 +144,15 @@ export default defineSchema({
     .index("by_name", ["name"])
     .index("by_updatedAt", ["updatedAt"]),
 
-  /** The monitor: one row while a check of running runs is scheduled. */
-  monitor: defineTable({ jobId: v.id("_scheduled_functions"), at: v.number() }),
+  /**
+   * The monitor: one row while a check of running runs is scheduled, with
+   * where the next check continues when there are more than one page of them.
+   */
+  monitor: defineTable({
+    jobId: v.id("_scheduled_functions"),
+    at: v.number(),
+    cursor: v.optional(v.union(v.string(), v.null())),
+  }),
 
   /**
    * Every phase change of every rollout, never changed once written. The
