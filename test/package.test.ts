@@ -263,12 +263,12 @@ describe.concurrent("a fresh app on the tarball", () => {
     }, 60_000);
   }
 
-  test("runs a migration with the app's own vitest, through convex-rollouts/test", async ({
+  test("runs migrations with the app's own vitest, through convex-rollouts/test and convex-rollouts/migrations/test", async ({
     expect,
   }) => {
     const ran = await run("npx", ["--no", "vitest", "run"], app);
     const output = describeRun("the app's vitest run", ran);
     expect(ran.code, output).toBe(0);
-    expect(ran.stdout, output).toMatch(/Test Files\s+1 passed/);
+    expect(ran.stdout, output).toMatch(/Test Files\s+2 passed/);
   }, 60_000);
 });
