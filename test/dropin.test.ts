@@ -7,7 +7,13 @@
  * to produce the state a deployment holds when it switches.
  */
 import { convexTest } from "convex-test";
-import { createFunctionHandle, getFunctionName } from "convex/server";
+import {
+  createFunctionHandle,
+  getFunctionName,
+  makeFunctionReference,
+  type GenericDataModel,
+  type GenericMutationCtx,
+} from "convex/server";
 import { ConvexError } from "convex/values";
 import { stream } from "convex-helpers/server/stream";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
@@ -508,6 +514,56 @@ describe("carrying over what @convex-dev/migrations left", () => {
     // The same job again, after ours finished (say, retried): nothing runs again.
     const again = await t.mutation(components.migrations.lib.migrate, theirJob);
     expect(again).toMatchObject({ state: "success", processed: 20 });
+    await drain(t);
+    expect(await visitCounts(t)).toEqual({ 0: 10, 1: 10 });
+  });
+
+  /** Their row with their next batch scheduled in the drop-in's namespace, as at the switch. */
+  async function withTheirBatchScheduled(t: T, row: Row) {
+    const fnHandle = await t.run(async () => await createFunctionHandle(fillOwner));
+    await (
+      t as unknown as {
+        runInComponent: (
+          path: string,
+          f: (ctx: GenericMutationCtx<GenericDataModel>) => Promise<unknown>,
+        ) => Promise<unknown>;
+      }
+    ).runInComponent("migrations", async (ctx) => {
+      const workerId = await ctx.scheduler.runAfter(
+        0,
+        makeFunctionReference<"mutation">("lib:migrate"),
+        { name: fillOwnerName, fnHandle, cursor: row.cursor, batchSize: 3, dryRun: false },
+      );
+      const { workerId: _old, ...fields } = row;
+      await ctx.db.insert("migrations", { ...fields, name: fillOwnerName, workerId });
+    });
+  }
+
+  test("their batch scheduled at the switch runs our lib:migrate and finishes the migration", async () => {
+    const t = setup();
+    await withTheirBatchScheduled(t, await halfDoneByThem(t));
+    const [pending] = await t.query(components.migrations.lib.getStatus, {
+      names: [fillOwnerName],
+    });
+    expect(pending).toMatchObject({ state: "inProgress", processed: 6, batchSize: 3 });
+    await drain(t);
+    const [done] = await t.query(components.migrations.lib.getStatus, { names: [fillOwnerName] });
+    expect(done).toMatchObject({ state: "success", processed: 20 });
+    expect(await visitCounts(t)).toEqual({ 0: 10, 1: 10 });
+  });
+
+  test("a series started meanwhile sees it in progress; runToCompletion cancels their batch", async () => {
+    const t = setup();
+    await withTheirBatchScheduled(t, await halfDoneByThem(t));
+    // Their batch is pending: as theirs, a series reads it as in progress and starts nothing.
+    await t.mutation(internal.tasks.postDeploy, {});
+    const [waiting] = await t.query(internal.tasks.statusOfAll, {});
+    expect(waiting).toMatchObject({ state: "inProgress", processed: 6 });
+    // runToCompletion takes the migration over now, and their batch is canceled.
+    const done = await t.run(
+      async (ctx) => await runToCompletion(ctx, components.migrations, fillOwner),
+    );
+    expect(done).toMatchObject({ state: "success", processed: 20 });
     await drain(t);
     expect(await visitCounts(t)).toEqual({ 0: 10, 1: 10 });
   });
