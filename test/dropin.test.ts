@@ -5,6 +5,12 @@
  * package and switched by changing module specifiers only; `legacy.ts` runs
  * the same migrations on that package itself (installed as "oldMigrations"),
  * to produce the state a deployment holds when it switches.
+ *
+ * test/dropin/convex/_generated was written by the offline codegen
+ * (../shared/tools/convex-codegen-offline.mjs) run in a copy of test/dropin
+ * with a package.json naming convex, convex-rollouts and @convex-dev/migrations
+ * and a node_modules linking this package's; regenerate it the same way when
+ * the app's modules change.
  */
 import { convexTest } from "convex-test";
 import {
