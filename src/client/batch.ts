@@ -4,15 +4,22 @@
  * returns. In a dry run the same code runs and then throws its report, so that
  * every write is rolled back (see the component's `dryRunBatchInApp`).
  */
-import type {
-  DocumentByName,
-  GenericDataModel,
-  GenericMutationCtx,
-  NamedTableInfo,
-  OrderedQuery,
-  QueryInitializer,
-  TableNamesInDataModel,
+import {
+  type DataModelFromSchemaDefinition,
+  defineSchema,
+  defineTable,
+  type DocumentByName,
+  type GenericDatabaseReader,
+  type GenericDataModel,
+  type GenericMutationCtx,
+  type GenericSchema,
+  type NamedTableInfo,
+  type OrderedQuery,
+  type QueryInitializer,
+  type SchemaDefinition,
+  type TableNamesInDataModel,
 } from "convex/server";
+import { stream } from "convex-helpers/server/stream";
 import { ConvexError, convexToJson, type GenericId, type Value } from "convex/values";
 import { describeError, isRolloutError, rolloutError } from "../shared/errors.js";
 import { isLimitError, PAGE_READ_CAPS } from "../shared/limits.js";
@@ -26,7 +33,7 @@ import {
   type Step,
   type VerifyBatchResult,
 } from "../shared/validators.js";
-import { decodeCursor, encodeCursor } from "./paging.js";
+import { encodeCursor, positionOf } from "./paging.js";
 
 export type MigrateOne<
   DataModel extends GenericDataModel,
@@ -54,6 +61,13 @@ export type BatchSpec<
   migrateOne: MigrateOne<DataModel, T>;
   customRange?: CustomRange<DataModel, T>;
   parallelize?: boolean;
+  /**
+   * The app's (or component's) schema. Given, pages are read with
+   * convex-helpers' paginator, which knows the fields of the indexes a
+   * `customRange` uses and, unlike `paginate`, also works inside a component
+   * (the drop-in passes it, as `@convex-dev/migrations` did).
+   */
+  schema?: SchemaDefinition<GenericSchema, boolean>;
 };
 
 /**
@@ -71,20 +85,31 @@ export type MigrationSpec<DataModel extends GenericDataModel> = {
 
 export type AnyDoc = { _id: GenericId<string> } & Record<string, unknown>;
 
-/** Reads one page. The cursor was checked for this table when the run started. */
+/**
+ * Reads one page. The cursor was checked for this table when the run started.
+ *
+ * A position is read the way it was written: a JSON array (convex-helpers'
+ * paginator, which `@convex-dev/migrations` 0.3.6 used, so a run carried over
+ * from it continues at its cursor) with the paginator, anything else with
+ * Convex's `paginate`. A run from the start uses the paginator when the spec
+ * has a schema.
+ */
 export async function readPage<
   DataModel extends GenericDataModel,
   T extends TableNamesInDataModel<DataModel>,
 >(
   ctx: GenericMutationCtx<DataModel>,
-  spec: Pick<BatchSpec<DataModel, T>, "table" | "customRange">,
+  spec: Pick<BatchSpec<DataModel, T>, "table" | "customRange" | "schema">,
   cursor: string | null,
   batchSize: number,
   capReads = false,
 ) {
-  const initial = ctx.db.query(spec.table);
+  const position = positionOf(spec.table, cursor);
+  // A run reads on as it began: a cursor says which; from the start, a schema picks the paginator.
+  const usePaginator = position.paginator ?? spec.schema !== undefined;
+  const nativeCursor = position.cursor;
+  const initial = usePaginator ? paginatorQuery(ctx, spec) : ctx.db.query(spec.table);
   const query = spec.customRange ? spec.customRange(initial) : initial;
-  const nativeCursor = decodeCursor(spec.table, cursor);
   try {
     const page = await query.paginate({
       cursor: nativeCursor,
@@ -94,7 +119,7 @@ export async function readPage<
     });
     return {
       docs: page.page as unknown as AnyDoc[],
-      continueCursor: encodeCursor(spec.table, page.continueCursor),
+      continueCursor: encodeCursor(spec.table, page.continueCursor, usePaginator),
       isDone: page.isDone,
     };
   } catch (error) {
@@ -108,6 +133,25 @@ export async function readPage<
       { table: spec.table },
     );
   }
+}
+
+/** The table as convex-helpers' paginator reads it, typed as the app's query. */
+function paginatorQuery<
+  DataModel extends GenericDataModel,
+  T extends TableNamesInDataModel<DataModel>,
+>(
+  ctx: GenericMutationCtx<DataModel>,
+  spec: Pick<BatchSpec<DataModel, T>, "table" | "schema">,
+): QueryInitializer<NamedTableInfo<DataModel, T>> {
+  // Without a schema, the table's own indexes (by_creation_time) are all it can walk.
+  const schema: SchemaDefinition<GenericSchema, boolean> =
+    spec.schema ?? defineSchema({ [spec.table]: defineTable({}) });
+  const db = ctx.db as unknown as GenericDatabaseReader<
+    DataModelFromSchemaDefinition<typeof schema>
+  >;
+  return stream(db, schema).query(spec.table) as unknown as QueryInitializer<
+    NamedTableInfo<DataModel, T>
+  >;
 }
 
 /** Checks a cursor against the migration's table and range without changing anything. */

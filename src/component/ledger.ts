@@ -16,12 +16,23 @@ import type { MutationCtx, QueryCtx } from "./_generated/server.js";
 /** A retry run's cursor: the last ledger entry it took, marked so it is never read as a table cursor. */
 export const RETRY_CURSOR_PREFIX = "failures|";
 
-/** The migration's bookkeeping row. */
+/**
+ * The migration's bookkeeping row. In the drop-in component the table may
+ * still hold a row of `@convex-dev/migrations` for this name (see legacy.ts):
+ * that one is not ours, and reads as none.
+ */
 export async function migrationRow(ctx: QueryCtx, name: string) {
-  return await ctx.db
+  const row = await ctx.db
     .query("migrations")
     .withIndex("by_name", (q) => q.eq("name", name))
     .unique();
+  return isOurRow(row) ? row : null;
+}
+
+/** True for a row of ours: it points at a run. */
+export function isOurRow(row: Doc<"migrations"> | null): row is Doc<"migrations"> {
+  // Typed as ours, but a row of theirs has no runId.
+  return row !== null && (row as Partial<Doc<"migrations">>).runId !== undefined;
 }
 
 /** Entries recorded before this pass are settled. */

@@ -15,6 +15,8 @@ import {
   vOnError,
   vStartResult,
   vStatus,
+  type DryRunReport,
+  type MigrationAddress,
   type MigrationStatus,
   type RolloutStatus,
 } from "../shared/validators.js";
@@ -22,6 +24,8 @@ import type { Doc } from "./_generated/dataModel.js";
 import { mutation, query, type MutationCtx } from "./_generated/server.js";
 import { describeMigration, dryRunBatchInApp } from "./appCalls.js";
 import { executeBatch } from "./batch.js";
+import { legacyResumeCursor } from "./legacy.js";
+import { isOurRow } from "./ledger.js";
 import { rolloutStatus, storedRolloutStatus } from "./rolloutStatus.js";
 import { addToPlan, emptyPlan, type Plan } from "../shared/plan.js";
 import { latestRun, requireRun, toStatus, withLiveState } from "./runs.js";
@@ -80,35 +84,55 @@ export const dryRun = mutation({
     maxBatches: v.optional(v.number()),
   },
   returns: vDryRunReport,
-  handler: async (ctx, args) => {
-    checkBatchSize(args.batchSize, MAX_BATCH_SIZE);
-    const maxBatches = args.maxBatches ?? 1;
-    checkWholeNumber("maxBatches", maxBatches, { min: 1, max: MAX_DRY_RUN_BATCHES });
-    const saved = await latestRun(ctx, args.migration.name);
-    const resumable = saved !== null && !saved.isDone && !saved.retryFailed && args.reset !== true;
-    const cursor = args.cursor !== undefined ? args.cursor : resumable ? saved.cursor : null;
-    const description = await describeMigration(ctx, args.migration, cursor);
-    const batchSize =
-      args.batchSize ?? (resumable ? saved.batchSize : (description.batchSize ?? ADAPTIVE_START));
-    let report: Plan | ReturnType<typeof emptyPlan> = emptyPlan(cursor);
-    while (report.batches < maxBatches && !report.isDone) {
-      const batch = await dryRunBatchInApp(
-        ctx,
-        args.migration.fnHandle,
-        report.continueCursor,
-        batchSize,
-      );
-      report = addToPlan(report, batch);
-      if (report.batches < maxBatches && !report.isDone && (await nearReadLimits(ctx))) {
-        report = { ...report, stoppedEarly: true };
-        break;
-      }
-    }
-    // At least one batch ran, so the report has a cursor to continue from.
-    const plan = report as Plan;
-    return { ...plan, name: args.migration.name, cursor, dryRun: true as const };
-  },
+  handler: async (ctx, args) => await planNextBatches(ctx, args),
 });
+
+/** The dry run's report; the drop-in component's `lib:migrate` reports with it too. */
+export async function planNextBatches(
+  ctx: MutationCtx,
+  args: {
+    migration: MigrationAddress;
+    cursor?: string | null;
+    batchSize?: number;
+    reset?: boolean;
+    maxBatches?: number;
+  },
+): Promise<DryRunReport> {
+  checkBatchSize(args.batchSize, MAX_BATCH_SIZE);
+  const maxBatches = args.maxBatches ?? 1;
+  checkWholeNumber("maxBatches", maxBatches, { min: 1, max: MAX_DRY_RUN_BATCHES });
+  const saved = await latestRun(ctx, args.migration.name);
+  const resumable = saved !== null && !saved.isDone && !saved.retryFailed && args.reset !== true;
+  const cursor =
+    args.cursor !== undefined
+      ? args.cursor
+      : resumable
+        ? saved.cursor
+        : saved === null && args.reset !== true
+          ? // Half done by @convex-dev/migrations (drop-in component): plan from their cursor.
+            await legacyResumeCursor(ctx, args.migration)
+          : null;
+  const description = await describeMigration(ctx, args.migration, cursor);
+  const batchSize =
+    args.batchSize ?? (resumable ? saved.batchSize : (description.batchSize ?? ADAPTIVE_START));
+  let report: Plan | ReturnType<typeof emptyPlan> = emptyPlan(cursor);
+  while (report.batches < maxBatches && !report.isDone) {
+    const batch = await dryRunBatchInApp(
+      ctx,
+      args.migration.fnHandle,
+      report.continueCursor,
+      batchSize,
+    );
+    report = addToPlan(report, batch);
+    if (report.batches < maxBatches && !report.isDone && (await nearReadLimits(ctx))) {
+      report = { ...report, stoppedEarly: true };
+      break;
+    }
+  }
+  // At least one batch ran, so the report has a cursor to continue from.
+  const plan = report as Plan;
+  return { ...plan, name: args.migration.name, cursor, dryRun: true as const };
+}
 
 /**
  * Runs the next batch of a run that an action drives (`start` with
@@ -153,7 +177,7 @@ export const status = query({
         .withIndex("by_updatedAt")
         .order("desc")
         .take(limit);
-      for (const row of rows) runs.push(await ctx.db.get("runs", row.runId));
+      for (const row of rows) if (isOurRow(row)) runs.push(await ctx.db.get("runs", row.runId));
     }
     const migrations: MigrationStatus[] = [];
     for (const run of runs) {

@@ -5,7 +5,7 @@ import type { Commands, Failure, MigrationStatus } from "../shared/validators.js
 import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
 import { cancelPendingJob, driverOfRun } from "./drivers.js";
-import { stillFailing } from "./ledger.js";
+import { migrationRow, stillFailing } from "./ledger.js";
 
 /** How many failures status shows per migration. */
 export const STATUS_FAILURES = 3;
@@ -14,10 +14,7 @@ export const RATE_WINDOW = 8;
 
 /** The latest run of a migration, or null if it never ran. Two indexed reads. */
 export async function latestRun(ctx: QueryCtx, name: string): Promise<Doc<"runs"> | null> {
-  const row = await ctx.db
-    .query("migrations")
-    .withIndex("by_name", (q) => q.eq("name", canonicalName(name)))
-    .unique();
+  const row = await migrationRow(ctx, canonicalName(name));
   return row ? await ctx.db.get("runs", row.runId) : null;
 }
 

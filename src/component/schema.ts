@@ -8,7 +8,8 @@ import {
   vTransition,
 } from "../shared/validators.js";
 
-export default defineSchema({
+/** The tables, for this component and for the drop-in `migrations` component built on it. */
+export const tables = {
   /**
    * One row per migration name: which run is its latest, and where its failure
    * ledger stands. Written when a run starts and when a full pass finishes.
@@ -162,4 +163,6 @@ export default defineSchema({
   transitions: defineTable({ rollout: v.string(), ...vTransition.fields }).index("by_rollout", [
     "rollout",
   ]),
-});
+};
+
+export default defineSchema(tables);
