@@ -12,7 +12,7 @@ import { createRoot } from "react-dom/client";
 import { api } from "../convex/_generated/api";
 
 function Live() {
-  return <RolloutStatusView status={useRolloutStatus(api.dashboard.rolloutStatus)} />;
+  return <RolloutStatusView status={useRolloutStatus(api.dashboard.status)} />;
 }
 
 function Polled() {

@@ -11,9 +11,7 @@
  */
 import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
-
-/** A retry run's cursor: the last ledger entry it took, marked so it is never read as a table cursor. */
-export const RETRY_CURSOR_PREFIX = "failures|";
+import { RETRY_CURSOR_PREFIX } from "../shared/protocol.js";
 
 /** The migration's bookkeeping row. */
 export async function migrationRow(ctx: QueryCtx, name: string) {
