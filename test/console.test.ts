@@ -102,6 +102,11 @@ async function open(token: string | null, width = 960, height = 1000): Promise<P
   return page;
 }
 
+/** Stops the page's polling. (Not `close()`: see screenshotNotBlank.) */
+async function leave(page: Page) {
+  await page.goto("about:blank");
+}
+
 /** Waits until the page's text matches. */
 async function until(page: Page, pattern: RegExp, timeout = 15_000) {
   await page.waitForFunction(
@@ -125,7 +130,11 @@ describe("a signed-in user who is not an operator", () => {
       const page = await open(token, 960, 440);
       const bodies: string[] = [];
       page.on("response", (response) => {
-        if (response.url().includes("/api/")) void response.text().then((b) => bodies.push(b));
+        if (!response.url().includes("/api/")) return;
+        response.text().then(
+          (body) => bodies.push(body),
+          () => undefined, // the page moved on
+        );
       });
       await page.waitForSelector('[data-testid="console-refused"]', { timeout: 20_000 });
       await until(page, /Not authorized/);
@@ -141,6 +150,7 @@ describe("a signed-in user who is not an operator", () => {
         expect(body).not.toMatch(/splitName|fillNameParts|normalizeEmails|at home|"runId"/);
       }
       if (token !== null) save(await screenshotNotBlank(browser, page), "console-refused.png");
+      await leave(page);
     }
   }, 60_000);
 });
@@ -228,6 +238,7 @@ describe("an operator", () => {
     expect(await card.locator('[data-testid="transitions"] li').first().innerText()).toMatch(
       /^readNew → backfill by Ana: “checkout errors up 2% after readNew”/,
     );
+    await leave(page);
   }, 90_000);
 
   test("the page reads at a phone's width: nothing scrolls sideways", async () => {
@@ -242,6 +253,7 @@ describe("an operator", () => {
       expect(box && box.x >= 0 && box.x + box.width <= 375).toBe(true);
     }
     save(await screenshotNotBlank(browser, page), "console-narrow.png");
+    await leave(page);
   }, 60_000);
 });
 

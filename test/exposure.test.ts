@@ -1,6 +1,7 @@
 /// <reference types="vite/client" />
 /**
- * Invariant 6: nothing the package adds is callable by a client.
+ * Invariant 6: nothing the package adds is callable by a client unless the
+ * app opts in through an authorization check of its own.
  *
  * Convex marks each registered function with flags (`isQuery`, `isMutation`,
  * `isAction`, `isHttp`, and `isPublic` or `isInternal`): a public function of
@@ -11,7 +12,10 @@
  * - An APP's public function is reachable from clients. Every function the
  *   package makes for an app (`define()`, `runner()`, `api()`) must be internal,
  *   and so must the example app's, but for an explicit allow-list of functions
- *   the app chose to make public, each of which must check its caller.
+ *   the app chose to make public, each of which must check its caller. The
+ *   package's one way to make public functions is `operatorApi({ authorize })`:
+ *   it cannot be called without the app's `authorize`, and each function it
+ *   makes refuses whomever that does not answer as an operator or a viewer.
  * - A COMPONENT's function declared with its own `query`/`mutation` is flagged
  *   `isPublic`, but that only means the app that installs it may call it
  *   (through `components.rollouts`). Components expose nothing to clients: a

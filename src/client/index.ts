@@ -224,8 +224,9 @@ export class Rollouts<DataModel extends GenericDataModel> {
   /**
    * Everything status shows: the most recent migrations and every rollout,
    * including those declared here that nobody has moved yet (in `schema`),
-   * and the latest runs. Needs `runQuery`; an app query can return it to a
-   * status page (see `convex-rollouts/react`).
+   * and the latest runs. Needs `runQuery`. Everything in it is for operators:
+   * to show it in a browser, use `operatorApi()`, whose `status` asks the
+   * app's `authorize` first and can hide `migrateOne`'s error text.
    */
   async status(
     ctx: RunQueryCtx,

@@ -58,8 +58,10 @@ export function RolloutCard({
             </span>
           </div>
           <p id={reasonId} style={styles.line}>
-            {r.next.open ? "" : "Waiting: "}
-            {r.next.detail}.
+            {r.next.open
+              ? r.next.detail.charAt(0).toUpperCase() + r.next.detail.slice(1)
+              : `Waiting: ${r.next.detail}`}
+            .
           </p>
           {actions && allowed.advance ? (
             <AdvanceControl
