@@ -228,8 +228,15 @@ describe("an operator", () => {
     );
 
     // Roll back: the reason is required, then kept in the transitions.
+    const focused = () => page.evaluate(() => document.activeElement?.getAttribute("data-action"));
     await card.locator('button[data-action="rollback-open"]').click();
     const reason = card.getByLabel(`Why roll ${ROLLOUT} back to backfill?`);
+    expect(await reason.evaluate((input) => input === document.activeElement)).toBe(true);
+    // Escape closes the form and gives the focus back; Enter opens it again.
+    await reason.press("Escape");
+    await reason.waitFor({ state: "detached" });
+    expect(await focused()).toBe("rollback-open");
+    await page.keyboard.press("Enter");
     expect(await reason.evaluate((input) => input === document.activeElement)).toBe(true);
     expect(await card.locator('button[data-action="rollback"]').isDisabled()).toBe(true);
     await reason.fill("checkout errors up 2% after readNew");
@@ -238,6 +245,7 @@ describe("an operator", () => {
     expect(await card.locator('[data-testid="transitions"] li').first().innerText()).toMatch(
       /^readNew → backfill by Ana: “checkout errors up 2% after readNew”/,
     );
+    expect(await focused()).toBe("rollback-open"); // now to dualWrite, ready for the next one
     await leave(page);
   }, 90_000);
 

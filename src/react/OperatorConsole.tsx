@@ -141,10 +141,8 @@ export function Sections({ status, actions }: { status: Status; actions?: Operat
   const { rollouts, migrations } = status;
   return (
     <>
-      <section aria-labelledby="cr-rollouts">
-        <h2 id="cr-rollouts" style={styles.heading}>
-          Rollouts
-        </h2>
+      <section aria-label="Rollouts">
+        <h2 style={styles.heading}>Rollouts</h2>
         {rollouts.length === 0 ? (
           <p style={styles.muted}>No rollouts declared.</p>
         ) : (
@@ -157,20 +155,16 @@ export function Sections({ status, actions }: { status: Status; actions?: Operat
           </p>
         ) : null}
       </section>
-      <section aria-labelledby="cr-migrations">
-        <h2 id="cr-migrations" style={styles.heading}>
-          Migrations
-        </h2>
+      <section aria-label="Migrations">
+        <h2 style={styles.heading}>Migrations</h2>
         {migrations.length === 0 ? (
           <p style={styles.muted}>No migration has run yet.</p>
         ) : (
           migrations.map((m) => <MigrationRow key={m.runId} migration={m} actions={actions} />)
         )}
       </section>
-      <section aria-labelledby="cr-ledger">
-        <h2 id="cr-ledger" style={styles.heading}>
-          Failing documents
-        </h2>
+      <section aria-label="Failing documents">
+        <h2 style={styles.heading}>Failing documents</h2>
         <Ledger migrations={migrations} />
       </section>
     </>

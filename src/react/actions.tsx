@@ -3,7 +3,16 @@
  * flight (and disables its neighbours), shows the error if the call fails, and
  * is only rendered when the state allows it (see allowed.ts).
  */
-import { useCallback, useId, useState, type FormEvent, type KeyboardEvent } from "react";
+import {
+  useCallback,
+  useEffect,
+  useId,
+  useRef,
+  useState,
+  type FormEvent,
+  type KeyboardEvent,
+  type Ref,
+} from "react";
 import type { MigrationStatus, RolloutStatus } from "../shared/validators.js";
 import { runActions, isRecovering, type RolloutActions } from "./allowed.js";
 import { messageOf, type OperatorActions } from "./operator.js";
@@ -48,6 +57,7 @@ type ButtonProps = {
   disabled?: boolean;
   describedBy?: string;
   type?: "button" | "submit";
+  buttonRef?: Ref<HTMLButtonElement>;
 };
 
 export function ActionButton(props: ButtonProps) {
@@ -62,6 +72,7 @@ export function ActionButton(props: ButtonProps) {
           .join("");
   return (
     <button
+      ref={props.buttonRef}
       type={props.type ?? "button"}
       className={`cr-btn${variant}`}
       onClick={onClick}
@@ -243,6 +254,13 @@ export function RollbackControl({
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState("");
   const inputId = useId();
+  const opener = useRef<HTMLButtonElement>(null);
+  const wasOpen = useRef(false);
+  // Closing the form gives the focus back to the button that opened it.
+  useEffect(() => {
+    if (!open && wasOpen.current) opener.current?.focus();
+    wasOpen.current = open;
+  }, [open]);
   const close = () => {
     setOpen(false);
     setReason("");
@@ -265,6 +283,7 @@ export function RollbackControl({
         busy=""
         kind="danger"
         state={state}
+        buttonRef={opener}
         onClick={() => setOpen(true)}
       />
     );
