@@ -28,6 +28,7 @@ import { planToEnd } from "./actions.js";
 import { vMigrationArgs } from "./args.js";
 import type { AnyDoc, BatchSpec, MigrationSpec } from "./batch.js";
 import { cliVerbs } from "./cli.js";
+import { operatorFunctions, type OperatorApiOptions, type OperatorFunctions } from "./operators.js";
 import { addressOf, moduleOf } from "./names.js";
 import { Rollout, type AnyRolloutSpec } from "./rollout.js";
 import { answerStep } from "./steps.js";
@@ -47,6 +48,9 @@ export type {
   Gate,
   MigrationStatus,
   OnError,
+  Operator,
+  OperatorRole,
+  OperatorStatus,
   Phase,
   RolloutStatus,
   RunState,
@@ -59,6 +63,8 @@ export { MAX_BATCH_SIZE, PHASES } from "../shared/validators.js";
 export { ADAPTIVE_MAX, ADAPTIVE_START, CONVEX_LIMITS } from "../shared/limits.js";
 export { Rollout, type AnyRolloutSpec, type RolloutSpec } from "./rollout.js";
 export type { CliVerbs } from "./cli.js";
+export { MAX_REASON_LENGTH, type OperatorApiOptions, type OperatorFunctions } from "./operators.js";
+export { HIDDEN, redactError, redactStatus } from "./redact.js";
 export type { CustomRange, MigrateOne, MigrationSpec } from "./batch.js";
 export type * from "./types.js";
 export { runToCompletion } from "./actions.js";
@@ -179,7 +185,7 @@ export class Rollouts<DataModel extends GenericDataModel> {
    */
   async runOne(
     ctx: RunMutationCtx,
-    ref: MigrationRef,
+    ref: string | MigrationRef,
     options: RunOptions = {},
   ): Promise<RunResult> {
     return await this.start(ctx, this.nameOf(ref), options);
@@ -219,8 +225,9 @@ export class Rollouts<DataModel extends GenericDataModel> {
   /**
    * Everything status shows: the most recent migrations and every rollout,
    * including those declared here that nobody has moved yet (in `schema`),
-   * and the latest runs. Needs `runQuery`; an app query can return it to a
-   * status page (see `convex-rollouts/react`).
+   * and the latest runs. Needs `runQuery`. Everything in it is for operators:
+   * to show it in a browser, use `operatorApi()`, whose `status` asks the
+   * app's `authorize` first and can hide `migrateOne`'s error text.
    */
   async status(
     ctx: RunQueryCtx,
@@ -410,6 +417,21 @@ export class Rollouts<DataModel extends GenericDataModel> {
    */
   api() {
     return cliVerbs(this);
+  }
+
+  /**
+   * Public functions for the app's own operators' page (`convex-rollouts/react`):
+   * status, and pause, resume, throttle, cancel, retryFailed, advance, rollback
+   * and verify. Each first calls `authorize(ctx)`, which you must supply, and
+   * refuses with an `Unauthorized` error whoever it does not answer as an
+   * operator (or, for status, a viewer), before reading anything.
+   * ```ts
+   * export const { status, pause, resume, throttle, cancel, retryFailed, advance, rollback, verify } =
+   *   migrations.operatorApi({ authorize: async (ctx) => (await isOperator(ctx)) ? { role: "operator", name } : null });
+   * ```
+   */
+  operatorApi(options: OperatorApiOptions<DataModel>): OperatorFunctions {
+    return operatorFunctions(this, options);
   }
 
   /** A rollout declared on this instance, or `UnknownRollout`. */

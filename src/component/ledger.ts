@@ -12,9 +12,7 @@
 import type { DocumentError } from "../shared/validators.js";
 import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
-
-/** A retry run's cursor: the last ledger entry it took, marked so it is never read as a table cursor. */
-export const RETRY_CURSOR_PREFIX = "failures|";
+import { RETRY_CURSOR_PREFIX } from "../shared/protocol.js";
 
 /**
  * The migration's bookkeeping row. In the drop-in component the table may

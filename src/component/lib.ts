@@ -1,7 +1,8 @@
 /**
  * The component's public surface: the functions the client calls. They are
  * reachable only from the app's server code (components expose nothing to
- * browsers), and the app exposes them only through internal functions.
+ * browsers), and the app exposes them only through internal functions, or
+ * through the public ones `operatorApi()` guards with the app's `authorize`.
  */
 import { v } from "convex/values";
 import { checkBatchSize, checkWholeNumber, describeError, rolloutError } from "../shared/errors.js";

@@ -296,5 +296,26 @@ export const vStatus = v.object({
 });
 export type Status = Infer<typeof vStatus>;
 
+/**
+ * Who calls an operator function, as the app's `authorize` answers: an
+ * operator may read and act; a viewer may only read. `name` is kept as `by`
+ * in what an operator does (transitions, retry runs).
+ */
+export const vOperator = v.object({
+  role: v.union(v.literal("operator"), v.literal("viewer")),
+  name: v.string(),
+});
+export type Operator = Infer<typeof vOperator>;
+export type OperatorRole = Operator["role"];
+
+/** Status as an operator function answers it: for whom, and whether error text was hidden. */
+export const vOperatorStatus = v.object({
+  ...vStatus.fields,
+  operator: vOperator,
+  /** True when `migrateOne`'s error text and cursors were replaced (ids and kinds remain). */
+  redacted: v.boolean(),
+});
+export type OperatorStatus = Infer<typeof vOperatorStatus>;
+
 /** How many mismatching ids a verify pass keeps. */
 export const MAX_MISMATCH_IDS = 10;
