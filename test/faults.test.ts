@@ -92,6 +92,17 @@ describe("a scheduled batch that fails as a whole", () => {
     expect(await bumpCounts(t)).toEqual(Array(240).fill(null));
   });
 
+  test("stepped by an action (runToCompletion), it is recorded and retried smaller, not thrown", async () => {
+    const t = setup({ documentsWritten: 100 });
+    await seedPosts(t, 240, failing);
+    const status = (await t.action(fn("action", "complete"), {
+      batchSize: 110,
+      onError: "skip",
+    })) as MigrationStatus;
+    expect(status).toMatchObject({ state: "done", processed: 240, failed: 240 });
+    expect(status.batchSize).toBeLessThan(110);
+  });
+
   test("while it recovers, cancel stops it for good and starting resumes it at its cursor", async () => {
     const t = setup({ documentsWritten: 100 });
     await seedPosts(t, 240, failing);

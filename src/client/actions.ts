@@ -1,7 +1,7 @@
 /** Driving migrations from an action: every batch in turn, or a whole-table plan. */
 import { createFunctionHandle, getFunctionName, makeFunctionReference } from "convex/server";
 import type { ComponentApi } from "../component/_generated/component.js";
-import { checkWholeNumber } from "../shared/errors.js";
+import { checkWholeNumber, describeError, isRolloutError } from "../shared/errors.js";
 import { addToPlan, emptyPlan, type Plan } from "../shared/plan.js";
 import type { DryRunReport, MigrationStatus } from "../shared/validators.js";
 import { moduleOf } from "./names.js";
@@ -50,7 +50,19 @@ export async function stepToEnd(
 ): Promise<MigrationStatus> {
   let current = status;
   while (current.state === "running") {
-    const stepped = await ctx.runMutation(component.lib.step, { name: current.name });
+    let stepped: MigrationStatus;
+    try {
+      stepped = await ctx.runMutation(component.lib.step, { name: current.name });
+    } catch (error) {
+      // The step's whole transaction failed (a limit its bookkeeping reached, a
+      // timeout), so nothing of it was recorded: record it, as the monitor would
+      // for a scheduled batch, and go on with what that decides (smaller, or failed).
+      if (isRolloutError(error)) throw error;
+      stepped = await ctx.runMutation(component.lib.step, {
+        name: current.name,
+        failed: describeError(error),
+      });
+    }
     // A step that neither ran a batch nor retried (smaller, or after an error)
     // met a run the scheduler drives: it advances on its own; do not spin on it.
     const moved =

@@ -158,6 +158,11 @@ function classify(error: unknown): BatchFailure & { documentId?: string } {
       documentId: typeof documentId === "string" ? documentId : undefined,
     };
   }
+  return classifyMessage(message);
+}
+
+/** A failure known only by its message: a limit, or a batch that failed as a whole. */
+export function classifyMessage(message: string): BatchFailure {
   if (isLimitError(message)) return { kind: "limit", error: message };
   return { kind: "batch", error: message };
 }

@@ -122,11 +122,39 @@ export async function clearRetried(
   }
 }
 
-/** A full pass finished: every entry recorded before it is settled. */
+/** How many settled entries a finishing pass deletes at once; a retry deletes any left. */
+export const SETTLE_DELETES = 500;
+
+/**
+ * A full pass finished: every entry recorded before it is settled. They stop
+ * counting at once (`clearedPass`); the first few hundred are also deleted
+ * here, so the ledger holds only what still fails, and a retry deletes any
+ * left over as it meets them.
+ */
 export async function settleBefore(ctx: MutationCtx, name: string, pass: number): Promise<void> {
   const row = await migrationRow(ctx, name);
-  if (row && (row.clearedPass ?? 0) < pass) {
-    await ctx.db.patch("migrations", row._id, { clearedPass: pass });
+  if (!row || (row.clearedPass ?? 0) >= pass) return;
+  await ctx.db.patch("migrations", row._id, { clearedPass: pass });
+  const settled = await ctx.db
+    .query("failures")
+    // Entries from before passes were counted have no pass, and sort first.
+    .withIndex("by_name_and_pass", (q) => q.eq("name", name).lt("pass", pass))
+    .take(await settleRoom(ctx));
+  for (const entry of settled) await ctx.db.delete("failures", entry._id);
+}
+
+/**
+ * How many settled entries this transaction can delete: a quarter of what it
+ * has left to read and write, at most `SETTLE_DELETES`. It runs after a batch
+ * that may have used most of the transaction; what it leaves, a retry deletes.
+ */
+async function settleRoom(ctx: MutationCtx): Promise<number> {
+  try {
+    const { documentsRead, documentsWritten } = await ctx.meta.getTransactionMetrics();
+    const left = Math.min(documentsRead.remaining, documentsWritten.remaining);
+    return Math.max(0, Math.min(SETTLE_DELETES, Math.floor(left / 4)));
+  } catch {
+    return SETTLE_DELETES;
   }
 }
 

@@ -24,7 +24,7 @@ import {
 import type { Doc } from "./_generated/dataModel.js";
 import { mutation, query, type MutationCtx } from "./_generated/server.js";
 import { describeMigration, dryRunBatchInApp } from "./appCalls.js";
-import { executeBatch } from "./batch.js";
+import { applyFailure, classifyMessage, executeBatch } from "./batch.js";
 import { legacyResumeCursor } from "./legacy.js";
 import { isOurRow } from "./ledger.js";
 import { rolloutStatus, storedRolloutStatus } from "./rolloutStatus.js";
@@ -142,12 +142,21 @@ export async function planNextBatches(
  * (the monitor took it over, or it was never the action's) is left to it.
  */
 export const step = mutation({
-  args: { name: v.string() },
+  args: {
+    name: v.string(),
+    /**
+     * The previous step's whole transaction failed with this error, so it
+     * recorded nothing: record it now (a smaller retry, or the run fails),
+     * instead of running the same batch again.
+     */
+    failed: v.optional(v.string()),
+  },
   returns: vMigrationStatus,
-  handler: async (ctx, { name }) => {
+  handler: async (ctx, { name, failed }) => {
     const run = await requireRun(ctx, name);
     if (run.state === "running" && run.jobId === undefined) {
-      await executeBatch(ctx, run, { schedule: false });
+      if (failed === undefined) await executeBatch(ctx, run, { schedule: false });
+      else await applyFailure(ctx, run, classifyMessage(failed), { schedule: false });
     }
     return await toStatus(ctx, (await ctx.db.get("runs", run._id))!);
   },

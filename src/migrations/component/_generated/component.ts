@@ -632,7 +632,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
       step: FunctionReference<
         "mutation",
         "internal",
-        { name: string },
+        { failed?: string; name: string },
         {
           adaptive: boolean;
           attemptStartedAt: number;
