@@ -5,6 +5,7 @@
 import {
   getFunctionName,
   internalMutationGeneric,
+  type DocumentByName,
   type GenericDataModel,
   type GenericMutationCtx,
   type MutationBuilder,
@@ -27,6 +28,16 @@ import { planToEnd } from "./actions.js";
 import { vMigrationArgs } from "./args.js";
 import type { AnyDoc, BatchSpec, MigrationSpec } from "./batch.js";
 import { cliVerbs } from "./cli.js";
+import {
+  declareRollout,
+  forgetPhases,
+  referenceTo,
+  type DeclarativeRollout,
+  type DeclarativeSpec,
+  type FieldsOf,
+  type NewShape,
+  type ShapeValidator,
+} from "./declarative.js";
 import { addressOf, moduleOf } from "./names.js";
 import { Rollout, type AnyRolloutSpec } from "./rollout.js";
 import { answerStep } from "./steps.js";
@@ -58,6 +69,17 @@ export { MAX_BATCH_SIZE, PHASES } from "../shared/validators.js";
 export { ADAPTIVE_MAX, ADAPTIVE_START, CONVEX_LIMITS } from "../shared/limits.js";
 export { Rollout, type AnyRolloutSpec, type RolloutSpec } from "./rollout.js";
 export type { CliVerbs } from "./cli.js";
+export { addField, removeField, renameField, retypeField, splitField } from "./recipes.js";
+export type {
+  AppTriggers,
+  Contract,
+  DeclarativeRollout,
+  DeclarativeSpec,
+  FieldsOf,
+  NewShape,
+  ShapeValidator,
+  TriggerCtx,
+} from "./declarative.js";
 export type { CustomRange, MigrateOne, MigrationSpec } from "./batch.js";
 export type * from "./types.js";
 export { runToCompletion } from "./actions.js";
@@ -67,6 +89,15 @@ export type RunOptions = Omit<MigrationArgs, "fn" | "step" | "next">;
 
 /** What starting a migration answers: a status, or in a dry run the plan report. */
 export type RunResult = StartResult | DryRunReport;
+
+/** A declarative spec as `reshape()` hands it on, its types checked by `reshape()`'s signature. */
+type DeclarativeArgs = Parameters<typeof declareRollout>[1];
+
+/** What `reshape()` returns: the backfill to export, with the phase reads and the typed read. */
+export type Reshaped<Doc, Up, Validator, Retired extends PropertyKey> = DeclarativeRollout<
+  Doc,
+  NewShape<Doc, Up, Validator, Retired>
+>;
 
 /** Who moves a rollout and why, kept in its transitions. */
 export type Who = { by?: string; reason?: string };
@@ -342,9 +373,67 @@ export class Rollouts<DataModel extends GenericDataModel> {
     if (this.rollouts.has(name)) {
       throw rolloutError("InvalidArgument", `The rollout ${name} is declared twice.`, { name });
     }
+    if ("up" in spec) {
+      throw rolloutError(
+        "InvalidArgument",
+        `${name} is declared by its conversion (up): declare it with migrations.reshape().`,
+        { name },
+      );
+    }
     const rollout = new Rollout(name, this.component);
     this.rollouts.set(name, { rollout, spec: spec });
     return rollout;
+  }
+
+  /**
+   * Declares a rollout by its conversion: the package derives the backfill,
+   * the verify, the write path (on the app's convex-helpers `Triggers`) and a
+   * typed read of the new shape. Export what it returns: it is the backfill.
+   *
+   * ```ts
+   * export const usersPlan = migrations.reshape("users.plan", {
+   *   table: "users",
+   *   up: (user) => (user.plan === undefined ? { plan: "free" } : undefined),
+   *   triggers,
+   * });
+   * // in a query or mutation:
+   * const user = await usersPlan.read(ctx, await ctx.db.get("users", id)); // user.plan: "free" | "pro"
+   * ```
+   * Export it as the rollout's name in camelCase ("users.plan" → `usersPlan`)
+   * from the file that exports `migrations.api()`, or say where with `fn`.
+   * (A method of its own, not an overload of `rollout()`: an overloaded or
+   * generic `rollout()` would make TypeScript infer through the generated
+   * `internal` that hand-written rollouts pass as `backfill`, and fail.)
+   */
+  reshape<
+    T extends TableNamesInDataModel<DataModel>,
+    Up extends FieldsOf<DocumentByName<DataModel, T>>,
+    Validator extends ShapeValidator | undefined = undefined,
+    Retired extends keyof FieldsOf<DocumentByName<DataModel, T>> = never,
+  >(
+    name: string,
+    spec: DeclarativeSpec<DataModel, T, Up, Validator, Retired>,
+  ): Reshaped<DocumentByName<DataModel, T>, Up, Validator, Retired> {
+    if (this.rollouts.has(name)) {
+      throw rolloutError("InvalidArgument", `The rollout ${name} is declared twice.`, { name });
+    }
+    const declared = declareRollout(name, spec as unknown as DeclarativeArgs, this.component, {
+      cliModule: this.options.cliModule,
+      define: (migration) => this.define(migration as unknown as MigrationSpec<DataModel>),
+    });
+    this.rollouts.set(name, {
+      rollout: declared.rollout,
+      spec: {
+        backfill: referenceTo(declared.backfillName),
+        verify: declared.verify,
+      } as unknown as AnyRolloutSpec<DataModel>,
+    });
+    return declared.exported as unknown as Reshaped<
+      DocumentByName<DataModel, T>,
+      Up,
+      Validator,
+      Retired
+    >;
   }
 
   /**
@@ -357,11 +446,12 @@ export class Rollouts<DataModel extends GenericDataModel> {
    */
   async advance(
     ctx: RunMutationCtx,
-    rollout: string | Rollout,
+    rollout: string | { name: string },
     to: string,
     who: { by?: string; reason?: string } = {},
   ): Promise<RolloutStatus> {
     const { spec, rollout: declared } = this.declaredRollout(nameOfRollout(rollout));
+    forgetPhases(ctx);
     return await ctx.runMutation(this.component.rollouts.advance, {
       rollout: await this.declaration(declared.name, spec),
       to,
@@ -379,11 +469,12 @@ export class Rollouts<DataModel extends GenericDataModel> {
    */
   async rollback(
     ctx: RunMutationCtx,
-    rollout: string | Rollout,
+    rollout: string | { name: string },
     who: { by?: string; reason?: string } = {},
   ): Promise<RolloutStatus> {
     const name = nameOfRollout(rollout);
     this.declaredRollout(name);
+    forgetPhases(ctx);
     return await ctx.runMutation(this.component.rollouts.rollback, { name, ...who });
   }
 
@@ -391,7 +482,7 @@ export class Rollouts<DataModel extends GenericDataModel> {
    * Starts a verify pass of a rollout over the whole table (one already
    * running is kept); it writes nothing to the app. Needs `runMutation`.
    */
-  async verify(ctx: RunMutationCtx, rollout: string | Rollout): Promise<RolloutStatus> {
+  async verify(ctx: RunMutationCtx, rollout: string | { name: string }): Promise<RolloutStatus> {
     const { spec, rollout: declared } = this.declaredRollout(nameOfRollout(rollout));
     return await ctx.runMutation(this.component.rollouts.verify, {
       rollout: await this.declaration(declared.name, spec),
@@ -481,6 +572,6 @@ export class Rollouts<DataModel extends GenericDataModel> {
   }
 }
 
-function nameOfRollout(rollout: string | Rollout): string {
+function nameOfRollout(rollout: string | { name: string }): string {
   return typeof rollout === "string" ? rollout : rollout.name;
 }

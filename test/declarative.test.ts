@@ -1,0 +1,157 @@
+/**
+ * Declarative rollouts (migrations.reshape): the write path on the app's
+ * Triggers, the derived backfill and verify, and the typed read, walked
+ * through every phase while the app keeps writing.
+ */
+import { makeFunctionReference } from "convex/server";
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { expectRolloutError } from "./harness.js";
+import { splitName } from "./fixtures/reshape/split.js";
+import {
+  appOf,
+  drain,
+  runScheduledOnce,
+  seed,
+  setupReshape,
+  type Person,
+  type RT,
+} from "./reshapeHarness.js";
+
+beforeEach(() => vi.useFakeTimers());
+afterEach(() => vi.useRealTimers());
+
+const split = (t: RT) => appOf(t, "split", "people.split");
+const makeRef = (name: string) => makeFunctionReference<"mutation">(name);
+
+/** In both shapes, and they agree. */
+function inBothShapes(p: Person) {
+  if (typeof p.name !== "string") return false;
+  const parts = splitName(p.name);
+  return p.firstName === parts.firstName && p.lastName === parts.lastName;
+}
+
+describe("people.split, phase by phase", () => {
+  test("schema: writes are left as written; the typed read converts in memory", async () => {
+    const t = setupReshape();
+    const app = split(t);
+    const id = await app.insert({ name: "Ada Lovelace" });
+    expect(await app.get(id)).not.toHaveProperty("firstName");
+    const [read] = await app.readAll();
+    expect(read).toMatchObject({ name: "Ada Lovelace", firstName: "Ada", lastName: "Lovelace" });
+  });
+
+  test("dualWrite: every insert, patch and replace through the wrapped mutations is converted", async () => {
+    const t = setupReshape();
+    const app = split(t);
+    const [old] = await seed(t, [{ name: "Old Timer" }]);
+    await app.advance("dualWrite");
+    const a = await app.insert({ name: "Grace Hopper" });
+    expect(await app.get(a)).toMatchObject({ firstName: "Grace", lastName: "Hopper" });
+    await app.patch(a, { name: "Grace Brewster Hopper" });
+    expect(await app.get(a)).toMatchObject({ firstName: "Grace", lastName: "Brewster Hopper" });
+    await app.replace(a, { name: "Grace" });
+    expect(await app.get(a)).toMatchObject({ name: "Grace", firstName: "Grace", lastName: "" });
+    // A write of another field converts a document the backfill has not reached yet.
+    await app.patch(old!, { plan: "pro" });
+    expect(await app.get(old!)).toMatchObject({ firstName: "Old", lastName: "Timer", plan: "pro" });
+    // New code that writes only the new shape gets the old one filled by `down`.
+    const b = await app.insert({ firstName: "Alan", lastName: "Turing" });
+    expect(await app.get(b)).toMatchObject({ name: "Alan Turing" });
+    await app.patch(b, { lastName: "Mathison Turing" });
+    expect(await app.get(b)).toMatchObject({ name: "Alan Mathison Turing" });
+  });
+});
+
+/** Old-shape people, as they were before the rollout. */
+const OLD = Array.from({ length: 250 }, (_, i) => ({
+  name: i % 10 === 0 ? `Mononym${i}` : `Person ${i} Number${i}`,
+}));
+
+describe("people.split through every phase, with the app writing between batches", () => {
+  test("schema → dualWrite → backfill → readNew → complete, then the contract pass", async () => {
+    const t = setupReshape();
+    const app = split(t);
+    const seeded = await seed(t, OLD);
+    let k = 0;
+    /** The app at work: old code inserts and renames, new code writes only the parts. */
+    const traffic = async (count: number, newCode = false) => {
+      for (let i = 0; i < count; i++, k++) {
+        if (newCode) {
+          await app.insert({ firstName: `New${k}`, lastName: `Coder${k}` });
+          await app.patch(seeded[(k * 37) % seeded.length]!, { lastName: `Changed${k}` });
+        } else {
+          await app.insert({ name: `Fresh ${k}` });
+          await app.patch(seeded[(k * 37) % seeded.length]!, { name: `Renamed Person${k}` });
+        }
+      }
+    };
+
+    await traffic(5);
+    await app.advance("dualWrite");
+    await traffic(5);
+    const entered = await app.advance("backfill");
+    expect(entered.backfill.name).toBe("split:peopleSplit");
+    await expectRolloutError(app.advance("readNew"), "PhaseGateClosed");
+    for (let round = 0; round < 3; round++) {
+      await runScheduledOnce(t);
+      expect((await app.status()).backfill.run?.state).toBe("running");
+      await traffic(5);
+    }
+    await drain(t);
+    const done = await app.status();
+    expect(done.backfill.run?.state).toBe("done");
+    expect(done.verify).toMatchObject({ state: "done", mismatches: 0 });
+    expect(done.next).toMatchObject({ to: "readNew", open: true });
+    expect((await app.stored()).every(inBothShapes)).toBe(true);
+
+    await app.advance("readNew");
+    await traffic(5, true); // new code: only the new shape, `down` fills the old
+    expect((await app.stored()).every(inBothShapes)).toBe(true);
+    // Rolling back to backfill is safe: the old shape is still right everywhere.
+    expect((await app.rollback()).phase).toBe("backfill");
+    await app.advance("readNew");
+
+    await app.advance("complete");
+    const a = await app.insert({ firstName: "Only", lastName: "New" });
+    expect(await app.get(a)).not.toHaveProperty("name"); // no more old shape written
+    const b = await app.insert({ name: "Stray Writer" }); // old code still deployed somewhere
+    expect(await app.get(b)).toMatchObject({ firstName: "Stray", lastName: "Writer" });
+
+    // The contract pass: the backfill run again removes the retired field everywhere.
+    await t.mutation(makeRef("split:peopleSplit"), { reset: true });
+    await drain(t);
+    const after = await app.stored();
+    expect(after.filter((p) => p.name !== undefined)).toEqual([]);
+    expect(
+      after.every((p) => typeof p.firstName === "string" && typeof p.lastName === "string"),
+    ).toBe(true);
+    expect(after.length).toBe(OLD.length + 5 * 2 + 15 + 5 + 2);
+  });
+
+  test("a writer that bypasses the triggers leaves an old-shape document; verify finds it and the gate names it", async () => {
+    const t = setupReshape();
+    const app = split(t);
+    await seed(t, OLD.slice(0, 40));
+    await app.advance("dualWrite");
+    await app.advance("backfill");
+    await drain(t);
+    expect((await app.status()).verify).toMatchObject({ state: "done", mismatches: 0 });
+    const bad = await app.bypassInsert({ name: "Dash Board" });
+    const good = await app.insert({ name: "Through Triggers" });
+    expect(await app.get(good)).toMatchObject({ firstName: "Through" });
+    await app.verify();
+    await drain(t);
+    expect((await app.status()).verify).toMatchObject({
+      state: "done",
+      mismatches: 1,
+      firstMismatchIds: [bad],
+    });
+    const data = await expectRolloutError(app.advance("readNew"), "PhaseGateClosed");
+    expect(data.message).toContain(bad);
+    // Any write through the app converts it; a new pass then opens the gate.
+    await app.patch(bad, { plan: "free" });
+    await app.verify();
+    await drain(t);
+    expect((await app.advance("readNew")).phase).toBe("readNew");
+  });
+});
