@@ -407,7 +407,7 @@ export class Rollouts<DataModel extends GenericDataModel> {
    */
   reshape<
     T extends TableNamesInDataModel<DataModel>,
-    Up extends FieldsOf<DocumentByName<DataModel, T>>,
+    const Up extends FieldsOf<DocumentByName<DataModel, T>>,
     Validator extends ShapeValidator | undefined = undefined,
     Retired extends keyof FieldsOf<DocumentByName<DataModel, T>> = never,
   >(
