@@ -14,8 +14,10 @@ import {
   seed,
   setupReshape,
   type Person,
+  type PersonId,
   type RT,
 } from "./reshapeHarness.js";
+import type { RolloutStatus } from "../src/client/index.js";
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
@@ -153,5 +155,102 @@ describe("people.split through every phase, with the app writing between batches
     await app.verify();
     await drain(t);
     expect((await app.advance("readNew")).phase).toBe("readNew");
+  });
+});
+
+describe("the write path", () => {
+  test("the backfill's own writes are not converted again by the triggers it fires", async () => {
+    // split's migrations run through the app's wrapped mutation: each patch fires the triggers.
+    const t = setupReshape();
+    const app = split(t);
+    const [odd] = await seed(t, [{ name: "  Ada   Lovelace " }]);
+    await app.advance("dualWrite");
+    await app.advance("backfill");
+    await drain(t);
+    // `down` would write "Ada Lovelace" back into name: the backfill's echo is ignored.
+    expect(await app.get(odd!)).toMatchObject({
+      name: "  Ada   Lovelace ",
+      firstName: "Ada",
+      lastName: "Lovelace",
+    });
+    // And so is the triggers' own conversion of an app write.
+    const id = await app.insert({ name: " Grace  Hopper" });
+    expect(await app.get(id)).toMatchObject({ name: " Grace  Hopper", lastName: "Hopper" });
+  });
+
+  test("the app's other triggers see the conversion", async () => {
+    const t = setupReshape();
+    const insert = makeFunctionReference<"mutation", { doc: Record<string, unknown> }, PersonId>(
+      "audited:insert",
+    );
+    await t.mutation(makeRef("audited:advance"), { rollout: "people.audited", to: "dualWrite" });
+    const id = await t.mutation(insert, { doc: { name: "Audited" } });
+    const audit = await t.run(async (ctx) => await ctx.db.query("audit").collect());
+    expect(audit.map((a) => [a.personId, a.plan ?? null])).toEqual([
+      [id, null], // the app's write, as written
+      [id, "free"], // the rollout's conversion of it
+    ]);
+  });
+
+  test("a phase move in the transaction is seen by the writes after it", async () => {
+    const t = setupReshape();
+    const app = split(t);
+    const { before, after } = await t.mutation(
+      makeFunctionReference<"mutation", { to: string }, { before: PersonId; after: PersonId }>(
+        "split:writeAdvanceWrite",
+      ),
+      { to: "dualWrite" },
+    );
+    expect(await app.get(before)).not.toHaveProperty("firstName");
+    expect(await app.get(after)).toMatchObject({ firstName: "After", lastName: "Move" });
+  });
+
+  test("deletes are left alone", async () => {
+    const t = setupReshape();
+    const app = split(t);
+    await app.advance("dualWrite");
+    const [old] = await seed(t, [{ name: "Old One" }]);
+    await app.remove(old!);
+    expect(await app.get(old!)).toBeNull();
+  });
+
+  test("two rollouts that undo each other are stopped, and nothing of the write commits", async () => {
+    const t = setupReshape();
+    const move = (rollout: string) =>
+      t.mutation(makeRef("fight:advance"), { rollout, to: "dualWrite" });
+    await move("people.nicknameA");
+    await move("people.nicknameB");
+    const data = await expectRolloutError(
+      t.mutation(makeRef("fight:insert"), { doc: { name: "Contested" } }),
+      "InvalidArgument",
+    );
+    expect(data.message).toMatch(/keep undoing each other/);
+    expect(await t.run(async (ctx) => await ctx.db.query("people").collect())).toEqual([]);
+  });
+});
+
+describe("where the backfill is exported", () => {
+  test("by default the rollout's name in camelCase, in the CLI module; a wrong export is named", async () => {
+    const t = setupReshape();
+    await seed(t, [{ name: "Someone" }]);
+    const advance = (rollout: string, to: string) =>
+      t.mutation(
+        makeFunctionReference<"mutation", { rollout: string; to: string }, RolloutStatus>(
+          "misnamed:advance",
+        ),
+        { rollout, to },
+      );
+    await advance("people.misnamed", "dualWrite");
+    const data = await expectRolloutError(
+      advance("people.misnamed", "backfill"),
+      "UnknownMigration",
+    );
+    expect(data.message).toContain("misnamed:peopleMisnamed");
+    // With `fn`, it is found where the app put it.
+    await advance("people.toldWhere", "dualWrite");
+    const entered = await advance("people.toldWhere", "backfill");
+    expect(entered.backfill.name).toBe("misnamed:toldWhere");
+    await drain(t);
+    expect((await advance("people.toldWhere", "readNew")).phase).toBe("readNew");
   });
 });
