@@ -4,6 +4,7 @@
  * through every phase while the app keeps writing.
  */
 import { makeFunctionReference } from "convex/server";
+import { v } from "convex/values";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { expectRolloutError } from "./harness.js";
 import { splitName } from "./fixtures/reshape/split.js";
@@ -17,7 +18,8 @@ import {
   type PersonId,
   type RT,
 } from "./reshapeHarness.js";
-import type { RolloutStatus } from "../src/client/index.js";
+import { contractOf } from "../src/client/contract.js";
+import type { RolloutStatus, RolloutStatusWithContract } from "../src/client/index.js";
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
@@ -119,6 +121,12 @@ describe("people.split through every phase, with the app writing between batches
     const b = await app.insert({ name: "Stray Writer" }); // old code still deployed somewhere
     expect(await app.get(b)).toMatchObject({ firstName: "Stray", lastName: "Writer" });
 
+    // Status says what is left: the contract step, with the narrow shape to stage.
+    const complete = (await app.status()) as RolloutStatusWithContract;
+    expect(complete.contract).toContain(`npx convex run split:peopleSplit '{"reset": true}'`);
+    expect(complete.contract).toContain(
+      ".staged({ firstName: <its validator, not optional>, lastName: <its validator, not optional>, name: undefined })",
+    );
     // The contract pass: the backfill run again removes the retired field everywhere.
     await t.mutation(makeRef("split:peopleSplit"), { reset: true });
     await drain(t);
@@ -252,5 +260,39 @@ describe("where the backfill is exported", () => {
     expect(entered.backfill.name).toBe("misnamed:toldWhere");
     await drain(t);
     expect((await advance("people.toldWhere", "readNew")).phase).toBe("readNew");
+  });
+});
+
+describe("the contract step", () => {
+  test("is written out with the validators the spec knows, optional dropped", () => {
+    const contract = contractOf({
+      rollout: "users.plan",
+      fn: "migrations:usersPlan",
+      table: "users",
+      validator: v.object({
+        plan: v.optional(v.union(v.literal("free"), v.literal("pro"))),
+        tags: v.array(v.id("tags")),
+        meta: v.record(v.string(), v.object({ at: v.number(), by: v.optional(v.string()) })),
+      }),
+      retire: ["legacyPlan"],
+    });
+    expect(contract?.require).toEqual(["plan", "tags", "meta"]);
+    expect(contract?.text).toBe(
+      [
+        `1. remove legacyPlan from every document: npx convex run migrations:usersPlan '{"reset": true}'`,
+        `2. in convex/schema.ts, stage the narrow shape: defineTable({ ... }).staged({ ` +
+          `plan: v.union(v.literal("free"), v.literal("pro")), tags: v.array(v.id("tags")), ` +
+          `meta: v.record(v.string(), v.object({ at: v.number(), by: v.optional(v.string()) })), ` +
+          `legacyPlan: undefined }), and deploy`,
+        `3. once Convex reports users validated, move those fields into defineTable, drop ` +
+          `.staged() and the declaration of users.plan, and deploy`,
+      ].join("\n"),
+    );
+  });
+
+  test("is unknown when the spec says nothing of the new shape", () => {
+    expect(contractOf({ rollout: "r", fn: "m:r", table: "t", validator: null, retire: [] })).toBe(
+      null,
+    );
   });
 });

@@ -28,6 +28,7 @@ import { rolloutError } from "../shared/errors.js";
 import { canonicalName } from "../shared/names.js";
 import type { OnError, Phase } from "../shared/validators.js";
 import type { AnyDoc } from "./batch.js";
+import { contractOf, type Contract } from "./contract.js";
 import {
   changedKeys,
   changes,
@@ -147,19 +148,8 @@ export type DeclarativeSpec<
 /** Any declarative spec: what tells it apart from a hand-written one is `up`. */
 export type AnyDeclarativeSpec = { table: string; up: Convert; backfill?: undefined };
 
-/** The schema change to stage once a rollout is complete (`defineTable(...).staged(...)`). */
-export type Contract = {
-  table: string;
-  /** Fields the new shape requires: drop their `v.optional`. */
-  require: string[];
-  /** Fields to remove: `field: undefined` in `.staged()`. */
-  remove: string[];
-  /** The same, as the lines to write and the commands to run. */
-  text: string;
-};
-
 /**
- * What `rollout()` returns for a declarative spec. Export it: it is the
+ * What `reshape()` returns. Export it: it is the
  * backfill migration (an internal mutation: `npx convex run migrations:usersPlan`
  * starts or resumes it, `'{dryRun: true}'` plans it), and it carries the phase
  * reads and the typed read.
@@ -385,13 +375,14 @@ export function declareRollout(
     isConverted,
     contract: null as Contract | null,
   };
-  methods.contract = contractOf(
-    name,
+  methods.contract = contractOf({
+    rollout: name,
     fn,
     table,
-    spec.newFields ?? validatorFields(validator),
+    validator,
+    newFields: spec.newFields,
     retire,
-  );
+  });
   const exported = Object.assign(backfill, methods);
   // A function's own `name` is read-only by assignment; the rollout's name replaces it.
   Object.defineProperty(exported, "name", { value: name });
@@ -402,38 +393,6 @@ export function declareRollout(
     backfillName: fn,
     table,
     contract: methods.contract,
-  };
-}
-
-function validatorFields(validator: GenericValidator | null): string[] {
-  return validator?.kind === "object" ? Object.keys(validator.fields) : [];
-}
-
-/** The narrow schema to stage once the rollout is complete, if the spec says what it is. */
-function contractOf(
-  rollout: string,
-  fn: string,
-  table: string,
-  require: readonly string[],
-  remove: string[],
-): Contract | null {
-  if (require.length === 0 && remove.length === 0) return null;
-  const staged = [
-    ...require.map((field) => `${field}: <its validator without v.optional>`),
-    ...remove.map((field) => `${field}: undefined`),
-  ].join(", ");
-  const steps = [
-    remove.length > 0
-      ? `remove ${remove.join(", ")} from every document: npx convex run ${fn} '{"reset": true}'`
-      : null,
-    `stage the narrow schema of ${table} in convex/schema.ts: defineTable({...}).staged({ ${staged} }), and deploy`,
-    `once Convex reports it validated, move it into defineTable, drop .staged() and the declaration of ${rollout}`,
-  ].filter((step) => step !== null);
-  return {
-    table,
-    require: [...require],
-    remove,
-    text: steps.map((step, i) => `${i + 1}. ${step}`).join("\n"),
   };
 }
 

@@ -22,12 +22,12 @@ import {
   type MigrationStatus,
   type RolloutStatus,
   type StartResult,
-  type Status,
 } from "../shared/validators.js";
 import { planToEnd } from "./actions.js";
 import { vMigrationArgs } from "./args.js";
 import type { AnyDoc, BatchSpec, MigrationSpec } from "./batch.js";
 import { cliVerbs } from "./cli.js";
+import { withContracts, type Contract, type StatusWithContracts } from "./contract.js";
 import {
   declareRollout,
   forgetPhases,
@@ -70,9 +70,9 @@ export { ADAPTIVE_MAX, ADAPTIVE_START, CONVEX_LIMITS } from "../shared/limits.js
 export { Rollout, type AnyRolloutSpec, type RolloutSpec } from "./rollout.js";
 export type { CliVerbs } from "./cli.js";
 export { addField, removeField, renameField, retypeField, splitField } from "./recipes.js";
+export type { Contract, RolloutStatusWithContract, StatusWithContracts } from "./contract.js";
 export type {
   AppTriggers,
-  Contract,
   DeclarativeRollout,
   DeclarativeSpec,
   FieldsOf,
@@ -106,7 +106,7 @@ export class Rollouts<DataModel extends GenericDataModel> {
   /** Rollouts declared on this instance, by name. */
   private readonly rollouts = new Map<
     string,
-    { rollout: Rollout; spec: AnyRolloutSpec<DataModel> }
+    { rollout: Rollout; spec: AnyRolloutSpec<DataModel>; contract?: Contract | null }
   >();
 
   constructor(
@@ -255,18 +255,19 @@ export class Rollouts<DataModel extends GenericDataModel> {
   async status(
     ctx: RunQueryCtx,
     { names, limit }: { names?: string[]; limit?: number } = {},
-  ): Promise<Status> {
+  ): Promise<StatusWithContracts> {
     const declared = await Promise.all(
       [...this.rollouts.values()].map(async ({ rollout, spec }) => ({
         ...(await this.declaration(rollout.name, spec)),
         cliModule: this.verbsModule(getFunctionName(spec.backfill)),
       })),
     );
-    return await ctx.runQuery(this.component.lib.status, {
+    const status = await ctx.runQuery(this.component.lib.status, {
       names: names?.map((n) => this.qualify(n)),
       limit,
       declared,
     });
+    return withContracts(status, (name) => this.rollouts.get(name)?.contract);
   }
 
   /**
@@ -427,6 +428,7 @@ export class Rollouts<DataModel extends GenericDataModel> {
         backfill: referenceTo(declared.backfillName),
         verify: declared.verify,
       } as unknown as AnyRolloutSpec<DataModel>,
+      contract: declared.contract,
     });
     return declared.exported as unknown as Reshaped<
       DocumentByName<DataModel, T>,
