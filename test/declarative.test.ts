@@ -296,3 +296,24 @@ describe("the contract step", () => {
     );
   });
 });
+
+describe("an up that throws", () => {
+  test("does not fail the app's write; the backfill stops on the document and the gate stays closed", async () => {
+    const t = setupReshape();
+    const app = appOf(t, "fragile", "people.fragile");
+    await app.advance("dualWrite");
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    const boom = await app.insert({ name: "BOOM" });
+    const fine = await app.insert({ name: "Fine" });
+    expect(error.mock.calls[0]?.[0]).toContain(`could not convert ${boom}`);
+    error.mockRestore();
+    expect(await app.get(boom)).not.toHaveProperty("plan");
+    expect(await app.get(fine)).toMatchObject({ plan: "free" });
+    await app.advance("backfill");
+    await drain(t);
+    const status = await app.status();
+    expect(status.backfill.run).toMatchObject({ state: "failed" });
+    expect(status.backfill.run?.error).toContain(boom);
+    await expectRolloutError(app.advance("readNew"), "PhaseGateClosed");
+  });
+});

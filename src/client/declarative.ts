@@ -24,7 +24,7 @@ import {
 import type { Change } from "convex-helpers/server/triggers";
 import { validate } from "convex-helpers/validators";
 import type { ComponentApi } from "../component/_generated/component.js";
-import { rolloutError } from "../shared/errors.js";
+import { describeError, rolloutError } from "../shared/errors.js";
 import { canonicalName } from "../shared/names.js";
 import type { OnError, Phase } from "../shared/validators.js";
 import type { AnyDoc } from "./batch.js";
@@ -337,10 +337,27 @@ export function declareRollout(
       // Our own patch, seen by the triggers it fired: nothing more to do for it.
       if ([...changed].every((k) => k in echo && sameValue(echo[k], doc[k]))) return;
     }
-    // A document in both shapes needs nothing, whatever the phase: no phase read, no write.
-    if (isSettled(conversion, doc)) return;
+    // `up` or `down` throwing on a document must not fail the app's write: the
+    // document is left as written, and the backfill and verify report it.
+    const unconvertible = (error: unknown) => {
+      console.error(
+        `${name}: could not convert ${doc._id} of "${table}", left as written ` +
+          `(the backfill and verify will report it): ${describeError(error)}`,
+      );
+    };
+    try {
+      // A document in both shapes needs nothing, whatever the phase: no phase read, no write.
+      if (isSettled(conversion, doc)) return;
+    } catch (error) {
+      return unconvertible(error);
+    }
     const phase = await cachedPhase(rollout, ctx);
-    const patch = planWrite(conversion, doc, changed, phase);
+    let patch: Fields;
+    try {
+      patch = planWrite(conversion, doc, changed, phase);
+    } catch (error) {
+      return unconvertible(error);
+    }
     if (isEmpty(patch)) return;
     const writes = (state?.conversions.get(key) ?? 0) + 1;
     if (writes > MAX_CONVERSIONS_PER_DOC) {
