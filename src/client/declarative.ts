@@ -44,6 +44,7 @@ import {
 } from "./conversion.js";
 import type { RunResult } from "./index.js";
 import { Rollout } from "./rollout.js";
+import { cachedPhase, stateOf } from "./transaction.js";
 import type { MigrationArgs, MigrationRef, PhaseCtx } from "./types.js";
 
 /** The context a trigger gets: the app's mutation context, its writes wrapped with triggers. */
@@ -197,47 +198,6 @@ export type Declared = {
   table: string;
   contract: Contract | null;
 };
-
-/** Per transaction: phases read so far, and the patches this package wrote (so their echo is ignored). */
-type TxState = {
-  phases: Map<string, Promise<Phase>>;
-  echoes: Map<string, Fields>;
-  conversions: Map<string, number>;
-};
-/**
- * Keyed by the transaction's `runQuery`: Convex makes a new one for every
- * function call, and `customCtx` and the triggers' contexts copy it.
- */
-const transactions = new WeakMap<object, TxState>();
-
-function stateOf(ctx: { runQuery: unknown }): TxState | null {
-  const key = ctx.runQuery;
-  if (typeof key !== "function") return null;
-  let state = transactions.get(key);
-  if (state === undefined) {
-    state = { phases: new Map(), echoes: new Map(), conversions: new Map() };
-    transactions.set(key, state);
-  }
-  return state;
-}
-
-/** Forgets the phases read in this transaction: called after it moves a rollout. */
-export function forgetPhases(ctx: { runQuery: unknown }): void {
-  stateOf(ctx)?.phases.clear();
-}
-
-/** The phase, read once per transaction (the read stays in its read set, as any phase read). */
-async function cachedPhase(rollout: Rollout, ctx: PhaseCtx): Promise<Phase> {
-  const state = stateOf(ctx);
-  if (state === null) return await rollout.phase(ctx);
-  let phase = state.phases.get(rollout.name);
-  if (phase === undefined) {
-    phase = rollout.phase(ctx);
-    state.phases.set(rollout.name, phase);
-    phase.catch(() => state.phases.delete(rollout.name));
-  }
-  return await phase;
-}
 
 /** Converting the same document more often than this in one transaction is a loop. */
 const MAX_CONVERSIONS_PER_DOC = 16;

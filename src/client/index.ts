@@ -27,10 +27,10 @@ import { planToEnd } from "./actions.js";
 import { vMigrationArgs } from "./args.js";
 import type { AnyDoc, BatchSpec, MigrationSpec } from "./batch.js";
 import { cliVerbs } from "./cli.js";
+import { forgetPhases } from "./transaction.js";
 import { withContracts, type Contract, type StatusWithContracts } from "./contract.js";
 import {
   declareRollout,
-  forgetPhases,
   referenceTo,
   type DeclarativeRollout,
   type DeclarativeSpec,
