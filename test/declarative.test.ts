@@ -213,6 +213,18 @@ describe("the write path", () => {
     expect(await app.get(after)).toMatchObject({ firstName: "After", lastName: "Move" });
   });
 
+  test("a mutation may write the same document many times, each write converted", async () => {
+    const t = setupReshape();
+    const app = split(t);
+    await app.advance("dualWrite");
+    const id = await app.insert({ name: "Often Renamed" });
+    await t.mutation(
+      makeFunctionReference<"mutation", { id: PersonId; times: number }>("split:renameOften"),
+      { id, times: 60 },
+    );
+    expect(await app.get(id)).toMatchObject({ name: "Name59 Often", firstName: "Name59" });
+  });
+
   test("deletes are left alone", async () => {
     const t = setupReshape();
     const app = split(t);

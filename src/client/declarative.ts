@@ -199,8 +199,13 @@ export type Declared = {
   contract: Contract | null;
 };
 
-/** Converting the same document more often than this in one transaction is a loop. */
-const MAX_CONVERSIONS_PER_DOC = 16;
+/**
+ * Converting the same document more often than this in one transaction is
+ * taken for a loop (conversions that undo each other). The count is not reset
+ * by the app's own writes: with several triggers, convex-helpers queues them,
+ * and a trigger cannot tell an app write from another trigger's.
+ */
+const MAX_CONVERSIONS_PER_DOC = 100;
 
 /** "users.plan" → "usersPlan". */
 export function exportNameOf(rollout: string): string {
