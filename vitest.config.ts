@@ -8,6 +8,12 @@ export default defineConfig({
     // Tests run the package from source, so the example app and the component
     // share one copy of the client and shared modules.
     alias: [
+      { find: /^convex-rollouts\/migrations\/test$/, replacement: src("migrations/test.ts") },
+      {
+        find: /^convex-rollouts\/migrations\/convex\.config(\.js)?$/,
+        replacement: src("migrations/component/convex.config.ts"),
+      },
+      { find: /^convex-rollouts\/migrations$/, replacement: src("migrations/index.ts") },
       { find: /^convex-rollouts\/test$/, replacement: src("test.ts") },
       {
         find: /^convex-rollouts\/convex\.config(\.js)?$/,

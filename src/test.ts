@@ -27,6 +27,7 @@ export const modules: Record<string, () => Promise<unknown>> = {
   "./component/decisions.js": () => import("./component/decisions.js"),
   "./component/drivers.js": () => import("./component/drivers.js"),
   "./component/ledger.js": () => import("./component/ledger.js"),
+  "./component/legacy.js": () => import("./component/legacy.js"),
   "./component/lib.js": () => import("./component/lib.js"),
   "./component/monitor.js": () => import("./component/monitor.js"),
   "./component/phases.js": () => import("./component/phases.js"),

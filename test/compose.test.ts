@@ -244,6 +244,27 @@ describe("5. two rollouts on one backfill", () => {
     expect((await allPosts(t)).every((p) => p.wordCount !== undefined)).toBe(true);
   });
 
+  test("a rollout whose own pass stopped is served by the other rollout's later full pass", async () => {
+    const t = setup();
+    const ids = await seedPosts(t, 50, (i) => (i === 25 ? "FAIL 25" : `Post ${i}`));
+    await advance(t, A, "dualWrite");
+    await advance(t, A, "backfill");
+    await drain(t);
+    // A's pass stopped on the failing post.
+    expect((await rolloutOf(t, A)).backfill.run).toMatchObject({ state: "failed" });
+    await retitle(t, ids[25]!, "Post 25");
+    // B's pass is a full pass started after A's (so after A's dual writes): it serves A too.
+    await advance(t, B, "dualWrite");
+    await advance(t, B, "backfill");
+    await drain(t);
+    const a = await rolloutOf(t, A);
+    expect(a.backfill.run).toMatchObject({ state: "done", processed: 50 });
+    expect(a.next).toMatchObject({ to: "readNew", open: true });
+    expect((await advance(t, A, "readNew")).phase).toBe("readNew");
+    expect((await advance(t, B, "readNew")).phase).toBe("readNew");
+    expect((await allPosts(t)).every((p) => p.wordCount !== undefined)).toBe(true);
+  });
+
   test("a backfill renamed by a deploy: the gate says advance, and re-advancing starts the new one", async () => {
     const R = "compose.renamed";
     const t = setup();

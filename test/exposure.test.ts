@@ -1,6 +1,7 @@
 /// <reference types="vite/client" />
 /**
- * Invariant 6: nothing the package adds is callable by a client.
+ * Invariant 6: nothing the package adds is callable by a client unless the
+ * app opts in through an authorization check of its own.
  *
  * Convex marks each registered function with flags (`isQuery`, `isMutation`,
  * `isAction`, `isHttp`, and `isPublic` or `isInternal`): a public function of
@@ -11,7 +12,10 @@
  * - An APP's public function is reachable from clients. Every function the
  *   package makes for an app (`define()`, `runner()`, `api()`) must be internal,
  *   and so must the example app's, but for an explicit allow-list of functions
- *   the app chose to make public, each of which must check its caller.
+ *   the app chose to make public, each of which must check its caller. The
+ *   package's one way to make public functions is `operatorApi({ authorize })`:
+ *   it cannot be called without the app's `authorize`, and each function it
+ *   makes refuses whomever that does not answer as an operator or a viewer.
  * - A COMPONENT's function declared with its own `query`/`mutation` is flagged
  *   `isPublic`, but that only means the app that installs it may call it
  *   (through `components.rollouts`). Components expose nothing to clients: a
@@ -19,12 +23,13 @@
  *   "public" functions are its interface to the app, and its scheduled work
  *   (`batch:runBatch`, `verify:verifyBatch`) is internal even to the app.
  */
-import { makeFunctionReference } from "convex/server";
+import { makeFunctionReference, type UserIdentity } from "convex/server";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { Rollouts, type Status } from "../src/client/index.js";
+import { Rollouts, isRolloutError, type OperatorStatus } from "../src/client/index.js";
 import type { ComponentApi } from "../src/component/_generated/component.js";
+import { internal } from "../example/convex/_generated/api.js";
 import * as fixtures from "./fixtures/faults.js";
-import { setup } from "./harness.js";
+import { drain, expectRolloutError, seedUsers, setup, snapshot, type T } from "./harness.js";
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
@@ -81,15 +86,66 @@ const moduleOf = (root: string) => (path: string) =>
   path.slice(path.indexOf(root) + root.length).replace(/\.ts$/, "");
 
 /**
- * The example app's functions that are public on purpose, and why. Each must
- * refuse an anonymous caller (tested below).
+ * The example app's functions that are public on purpose, and who may call
+ * each. Every one is made by `migrations.operatorApi()` and asks the app's
+ * `authorize` first: operators (ROLLOUTS_OPERATORS) may call all of them,
+ * viewers (ROLLOUTS_VIEWERS) only `status`, with error text hidden; everyone
+ * else is refused (tested below, and in test/operators.test.ts).
  */
-const DELIBERATELY_PUBLIC: Record<string, string> = {
-  "dashboard:rolloutStatus":
-    "the status page's subscription; it refuses callers who are not signed in",
+const DELIBERATELY_PUBLIC: Record<string, { who: string; args: Record<string, unknown> }> = {
+  "dashboard:status": { who: "operators and viewers", args: {} },
+  "dashboard:pause": { who: "operators", args: { name: "migrations:normalizeEmails" } },
+  "dashboard:resume": { who: "operators", args: { name: "migrations:normalizeEmails" } },
+  "dashboard:throttle": {
+    who: "operators",
+    args: { name: "migrations:normalizeEmails", delayMs: 10 },
+  },
+  "dashboard:cancel": { who: "operators", args: { name: "migrations:normalizeEmails" } },
+  "dashboard:retryFailed": { who: "operators", args: { name: "migrations:normalizeEmails" } },
+  "dashboard:advance": { who: "operators", args: { rollout: "users.splitName", to: "backfill" } },
+  "dashboard:rollback": { who: "operators", args: { rollout: "users.splitName", reason: "why" } },
+  "dashboard:verify": { who: "operators", args: { rollout: "users.splitName" } },
 };
 
+const OPERATOR = { subject: "ana", name: "Ana" };
+const VIEWER = { subject: "vic", name: "Vic" };
+const CALLERS_REFUSED: [string, Partial<UserIdentity> | null][] = [
+  ["an anonymous client", null],
+  ["an ordinary signed-in user", { subject: "mallory", name: "Mallory", email: "m@example.com" }],
+  // The operator's subject from another issuer: a different person.
+  ["the operator's subject at another issuer", { subject: "ana", issuer: "https://evil.test" }],
+];
+
+/** A deployment with runs, ledger entries and a moved rollout, and its allow-lists set. */
+async function sceneWithRuns() {
+  vi.stubEnv("ROLLOUTS_OPERATORS", "https://convex.test|ana");
+  vi.stubEnv("ROLLOUTS_VIEWERS", "https://convex.test|vic");
+  const t = setup();
+  await seedUsers(t, 30);
+  await t.run(async (ctx) => {
+    const [user] = await ctx.db.query("users").take(1);
+    await ctx.db.patch("users", user!._id, { email: "Secret Address at home" });
+  });
+  await t.mutation(internal.migrations.normalizeEmails, { by: "ana" });
+  await drain(t);
+  await t.mutation(internal.migrations.advance, { rollout: "users.splitName", to: "dualWrite" });
+  return t;
+}
+
+async function call(t: T, name: string, identity: Partial<UserIdentity> | null): Promise<unknown> {
+  const { args } = DELIBERATELY_PUBLIC[name]!;
+  const as = identity === null ? t : t.withIdentity(identity);
+  return name === "dashboard:status"
+    ? await as.query(makeFunctionReference<"query", Record<string, unknown>, unknown>(name), args)
+    : await as.mutation(
+        makeFunctionReference<"mutation", Record<string, unknown>, unknown>(name),
+        args,
+      );
+}
+
 describe("the app's functions", () => {
+  afterEach(() => vi.unstubAllEnvs());
+
   test("every function of the example app is internal, but the allow-listed ones", async () => {
     const functions = await registeredIn(exampleModules, moduleOf("example/convex/"));
     // The glob found the app: its migrations, the CLI verbs, the app's own functions.
@@ -101,20 +157,47 @@ describe("the app's functions", () => {
       .map(([name, flags]) => `${name} (${visibility(flags)})`);
     expect(notInternal.sort()).toEqual(
       Object.keys(DELIBERATELY_PUBLIC)
-        .filter((name) => functions.has(name))
         .map((name) => `${name} (public)`)
         .sort(),
     );
   });
 
-  test("each deliberately public function refuses an anonymous client", async () => {
-    const t = setup();
+  for (const [caller, identity] of CALLERS_REFUSED) {
+    test(`every deliberately public function refuses ${caller}, who learns nothing and changes nothing`, async () => {
+      const t = await sceneWithRuns();
+      const before = await snapshot(t);
+      for (const name of Object.keys(DELIBERATELY_PUBLIC)) {
+        const data = await expectRolloutError(call(t, name, identity), "Unauthorized");
+        // Only the kind and a fixed message: no run, rollout, document or count.
+        expect(Object.keys(data).sort(), name).toEqual(["kind", "message"]);
+        expect(data.message, name).not.toMatch(/normalizeEmails|splitName|users|\d/);
+      }
+      expect(await snapshot(t)).toEqual(before);
+    });
+  }
+
+  test("a viewer may read status, with migrateOne's error text hidden, and may not act", async () => {
+    const t = await sceneWithRuns();
+    const status = (await call(t, "dashboard:status", VIEWER)) as OperatorStatus;
+    expect(status).toMatchObject({ operator: { role: "viewer", name: "Vic" }, redacted: true });
+    const run = status.migrations.find((m) => m.name === "migrations:normalizeEmails")!;
+    expect(run.failures).toHaveLength(1);
+    expect(JSON.stringify(status)).not.toMatch(/Secret Address|at home/);
+    const before = await snapshot(t);
+    for (const name of Object.keys(DELIBERATELY_PUBLIC).filter((n) => n !== "dashboard:status")) {
+      const data = await expectRolloutError(call(t, name, VIEWER), "Unauthorized");
+      expect(data.message, name).toMatch(/viewers may see/);
+    }
+    expect(await snapshot(t)).toEqual(before);
+  });
+
+  test("an operator may call every one of them", async () => {
+    const t = await sceneWithRuns();
+    const status = (await call(t, "dashboard:status", OPERATOR)) as OperatorStatus;
+    expect(status).toMatchObject({ operator: { role: "operator", name: "Ana" }, redacted: false });
+    expect(JSON.stringify(status)).toContain("Secret Address at home");
     for (const name of Object.keys(DELIBERATELY_PUBLIC)) {
-      const ref = makeFunctionReference<"query">(name);
-      await expect(t.query(ref, {}), name).rejects.toThrow(/sign in/i);
-      // A signed-in user may read it.
-      const status = (await t.withIdentity({ subject: "ana" }).query(ref, {})) as Status;
-      expect(status.rollouts.map((r) => r.name)).toContain("users.splitName");
+      await expect(call(t, name, OPERATOR), name).resolves.toBeDefined();
     }
   });
 
@@ -140,9 +223,42 @@ describe("the app's functions", () => {
       expect(isRegistered(value), what).toBe(true);
       expect(visibility(value as Flags), what).toBe("internal");
     }
+    // operatorApi() is the one exception, below: public, and only with an authorize.
     // rollout() registers nothing: it answers an object for app code to ask the phase.
     const rollout: unknown = migrations.rollout("x.y", { backfill: fixtures.ref("bump") });
     expect(isRegistered(rollout)).toBe(false);
+  });
+
+  test("operatorApi() makes public functions only for an app that says who may call them", () => {
+    const migrations = new Rollouts({} as ComponentApi);
+    const made = migrations.operatorApi({ authorize: () => null });
+    expect(Object.keys(made).sort()).toEqual(
+      [
+        "advance",
+        "cancel",
+        "pause",
+        "resume",
+        "retryFailed",
+        "rollback",
+        "status",
+        "throttle",
+        "verify",
+      ].sort(),
+    );
+    for (const [what, value] of Object.entries(made)) {
+      expect(visibility(value as Flags), what).toBe("public");
+    }
+    // No default that lets anyone in: without an authorize there are no functions.
+    for (const options of [undefined, {}, { authorize: "yes" }]) {
+      let thrown: unknown;
+      try {
+        // @ts-expect-error -- what a JavaScript caller could pass
+        migrations.operatorApi(options);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(isRolloutError(thrown, "InvalidArgument"), JSON.stringify(options)).toBe(true);
+    }
   });
 
   test("so are the test fixture's (the same client, used the way an app does)", () => {

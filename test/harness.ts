@@ -15,6 +15,8 @@ export const modules = {
   // The features-compose regression cases ("compose:…") and the combined model test ("model:…").
   "../example/convex/compose.ts": () => import("./fixtures/compose.js"),
   "../example/convex/model.ts": () => import("./fixtures/model.js"),
+  // Operator functions with other authorize answers and redaction settings ("consoles:…").
+  "../example/convex/consoles.ts": () => import("./fixtures/operators.js"),
 };
 
 /** The app and the component; `transactionLimits` makes convex-test enforce Convex's limits. */

@@ -202,6 +202,36 @@ test("convex-rollouts/test lists every component module with runtime code", asyn
   for (const key of listed) expect(paths).toContain(`dist/${key.replace(/^\.\//, "")}`);
 });
 
+test("convex-rollouts/migrations/test lists every module of the drop-in component", async () => {
+  const { modules } = await import("../src/migrations/test.js");
+  const listed = Object.keys(modules).sort();
+  const sources = filesUnder(join(root, "src", "migrations", "component"))
+    .filter((path) => path.endsWith(".ts") && !path.endsWith(".test.ts"))
+    .map((path) => `./migrations/component/${path.replace(/\.ts$/, ".js")}`);
+  const needed = sources.filter(
+    (key) => !isTypesOnly(readFileSync(join(root, "dist", key.replace(/^\.\//, "")), "utf8")),
+  );
+  expect(
+    listed.filter((key) => !sources.includes(key)),
+    "listed, but no such source",
+  ).toEqual([]);
+  expect(
+    needed.filter((key) => !listed.includes(key)),
+    "in src/migrations/component, but not in src/migrations/test.ts",
+  ).toEqual([]);
+  const paths = packed.files.map((file) => file.path);
+  for (const key of listed) expect(paths).toContain(`dist/${key.replace(/^\.\//, "")}`);
+  for (const entry of [
+    "dist/migrations/index.js",
+    "dist/migrations/index.d.ts",
+    "dist/migrations/test.js",
+    "dist/migrations/component/convex.config.js",
+    "dist/migrations/component/_generated/component.d.ts",
+  ]) {
+    expect(paths).toContain(entry);
+  }
+});
+
 describe.concurrent("a fresh app on the tarball", () => {
   // The app's tsconfigs have skipLibCheck off: with it on, a type import in
   // the package's .d.ts files that does not resolve (say, a missing "exports"
@@ -233,12 +263,12 @@ describe.concurrent("a fresh app on the tarball", () => {
     }, 60_000);
   }
 
-  test("runs a migration with the app's own vitest, through convex-rollouts/test", async ({
+  test("runs migrations with the app's own vitest, through convex-rollouts/test and convex-rollouts/migrations/test", async ({
     expect,
   }) => {
     const ran = await run("npx", ["--no", "vitest", "run"], app);
     const output = describeRun("the app's vitest run", ran);
     expect(ran.code, output).toBe(0);
-    expect(ran.stdout, output).toMatch(/Test Files\s+1 passed/);
+    expect(ran.stdout, output).toMatch(/Test Files\s+2 passed/);
   }, 60_000);
 });

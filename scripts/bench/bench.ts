@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: convex-rollouts against @convex-dev/migrations and against a
- * hand-written loop, on convex-test, in this process. Writes BENCHMARKS.md and
- * bench-results/latest.json.
+ * hand-written loop, on convex-test, in this process. Writes BENCHMARKS.md (committed)
+ * and the raw numbers, bench-results/latest.json (ignored by git, like all of bench-results/).
  *
  *   npm run bench                 10,000 and 50,000 small documents, 5,000 of ~4 KB
  *   npm run bench -- --quick      2,000 and 5,000 small, 1,000 of ~4 KB (bench-results/quick.json)

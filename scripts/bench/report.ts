@@ -255,7 +255,15 @@ ${meta.quick ? "**Quick run** (smaller workloads): `npm run bench` gives the ful
     .map(([k, v]) => `${k} ${v}`)
     .join(", ")}.
 - Runs per workload: ${runs} (variants in a rotated order, each run on fresh data).${meta.budgetNote ? ` ${meta.budgetNote}` : ""}
-- Raw numbers: \`bench-results/${meta.quick ? "quick" : "latest"}.json\`.
+- Raw numbers: \`bench-results/${meta.quick ? "quick" : "latest"}.json\` (a few hundred KB, written by the run; \`bench-results/\` is ignored by git).
+
+## Reproducing
+
+\`npm ci && npm run bench\` measures every variant again and rewrites this file and the raw numbers
+(\`--budget MINUTES\` caps its length, default 20). \`npm run bench -- --quick\` runs smaller
+workloads in about a minute and writes only \`bench-results/quick.json\`. \`npm run bench -- --from
+bench-results/latest.json\` rewrites this file from saved raw numbers, measuring nothing. Figures
+depend on the machine and on what else runs on it: compare variants within one run, not across runs.
 
 ## The variants
 

@@ -35,9 +35,22 @@ export async function runToCompletion(
     cliModule: cliModule ?? moduleOf(name),
     schedule: false,
   });
+  return await stepToEnd(ctx, component, status);
+}
+
+/**
+ * Steps a run that `lib.start` began with `schedule: false`, one batch per
+ * transaction, until it is no longer running; answers its last status. A run
+ * the scheduler drives is left to it.
+ */
+export async function stepToEnd(
+  ctx: RunActionCtx,
+  component: ComponentApi,
+  status: MigrationStatus,
+): Promise<MigrationStatus> {
   let current = status;
   while (current.state === "running") {
-    const stepped = await ctx.runMutation(component.lib.step, { name });
+    const stepped = await ctx.runMutation(component.lib.step, { name: current.name });
     // A step that neither ran a batch nor retried (smaller, or after an error)
     // met a run the scheduler drives: it advances on its own; do not spin on it.
     const moved =

@@ -4,27 +4,36 @@
  * returns. In a dry run the same code runs and then throws its report, so that
  * every write is rolled back (see the component's `dryRunBatchInApp`).
  */
-import type {
-  DocumentByName,
-  GenericDataModel,
-  GenericMutationCtx,
-  NamedTableInfo,
-  OrderedQuery,
-  QueryInitializer,
-  TableNamesInDataModel,
+import {
+  type DataModelFromSchemaDefinition,
+  defineSchema,
+  defineTable,
+  type DocumentByName,
+  type GenericDatabaseReader,
+  type GenericDataModel,
+  type GenericMutationCtx,
+  type GenericSchema,
+  type NamedTableInfo,
+  type OrderedQuery,
+  type QueryInitializer,
+  type SchemaDefinition,
+  type TableNamesInDataModel,
 } from "convex/server";
+import { stream } from "convex-helpers/server/stream";
 import { ConvexError, convexToJson, type GenericId, type Value } from "convex/values";
 import { describeError, isRolloutError, rolloutError } from "../shared/errors.js";
 import { isLimitError, PAGE_READ_CAPS } from "../shared/limits.js";
-import { PLAN_SAMPLES } from "../shared/plan.js";
+import { PLAN_SAMPLES, type PlanBatch } from "../shared/plan.js";
 import { DRY_RUN_REPORT_KEY, SKIPPED_KEY } from "../shared/protocol.js";
 import {
   MAX_MISMATCH_IDS,
   type BatchResult,
+  type DocumentError,
   type Sample,
+  type Step,
   type VerifyBatchResult,
 } from "../shared/validators.js";
-import { decodeCursor, encodeCursor } from "./paging.js";
+import { encodeCursor, positionOf } from "./paging.js";
 
 export type MigrateOne<
   DataModel extends GenericDataModel,
@@ -52,6 +61,13 @@ export type BatchSpec<
   migrateOne: MigrateOne<DataModel, T>;
   customRange?: CustomRange<DataModel, T>;
   parallelize?: boolean;
+  /**
+   * The app's (or component's) schema. Given, pages are read with
+   * convex-helpers' paginator, which knows the fields of the indexes a
+   * `customRange` uses and, unlike `paginate`, also works inside a component
+   * (the drop-in passes it, as `@convex-dev/migrations` did).
+   */
+  schema?: SchemaDefinition<GenericSchema, boolean>;
 };
 
 /**
@@ -69,20 +85,31 @@ export type MigrationSpec<DataModel extends GenericDataModel> = {
 
 export type AnyDoc = { _id: GenericId<string> } & Record<string, unknown>;
 
-/** Reads one page. The cursor was checked for this table when the run started. */
+/**
+ * Reads one page. The cursor was checked for this table when the run started.
+ *
+ * A position is read the way it was written: a JSON array (convex-helpers'
+ * paginator, which `@convex-dev/migrations` 0.3.6 used, so a run carried over
+ * from it continues at its cursor) with the paginator, anything else with
+ * Convex's `paginate`. A run from the start uses the paginator when the spec
+ * has a schema.
+ */
 export async function readPage<
   DataModel extends GenericDataModel,
   T extends TableNamesInDataModel<DataModel>,
 >(
   ctx: GenericMutationCtx<DataModel>,
-  spec: Pick<BatchSpec<DataModel, T>, "table" | "customRange">,
+  spec: Pick<BatchSpec<DataModel, T>, "table" | "customRange" | "schema">,
   cursor: string | null,
   batchSize: number,
   capReads = false,
 ) {
-  const initial = ctx.db.query(spec.table);
+  const position = positionOf(spec.table, cursor);
+  // A run reads on as it began: a cursor says which; from the start, a schema picks the paginator.
+  const usePaginator = position.paginator ?? spec.schema !== undefined;
+  const nativeCursor = position.cursor;
+  const initial = usePaginator ? paginatorQuery(ctx, spec) : ctx.db.query(spec.table);
   const query = spec.customRange ? spec.customRange(initial) : initial;
-  const nativeCursor = decodeCursor(spec.table, cursor);
   try {
     const page = await query.paginate({
       cursor: nativeCursor,
@@ -92,7 +119,7 @@ export async function readPage<
     });
     return {
       docs: page.page as unknown as AnyDoc[],
-      continueCursor: encodeCursor(spec.table, page.continueCursor),
+      continueCursor: encodeCursor(spec.table, page.continueCursor, usePaginator),
       isDone: page.isDone,
     };
   } catch (error) {
@@ -106,6 +133,25 @@ export async function readPage<
       { table: spec.table },
     );
   }
+}
+
+/** The table as convex-helpers' paginator reads it, typed as the app's query. */
+function paginatorQuery<
+  DataModel extends GenericDataModel,
+  T extends TableNamesInDataModel<DataModel>,
+>(
+  ctx: GenericMutationCtx<DataModel>,
+  spec: Pick<BatchSpec<DataModel, T>, "table" | "schema">,
+): QueryInitializer<NamedTableInfo<DataModel, T>> {
+  // Without a schema, the table's own indexes (by_creation_time) are all it can walk.
+  const schema: SchemaDefinition<GenericSchema, boolean> =
+    spec.schema ?? defineSchema({ [spec.table]: defineTable({}) });
+  const db = ctx.db as unknown as GenericDatabaseReader<
+    DataModelFromSchemaDefinition<typeof schema>
+  >;
+  return stream(db, schema).query(spec.table) as unknown as QueryInitializer<
+    NamedTableInfo<DataModel, T>
+  >;
 }
 
 /** Checks a cursor against the migration's table and range without changing anything. */
@@ -144,12 +190,8 @@ async function forEachDoc(
   else for (const doc of docs) await fn(doc);
 }
 
-export type BatchOptions = {
-  onError?: "stop" | "skip";
-  /** Documents to leave out: they threw in an earlier attempt at this batch. */
-  skip?: string[];
-  capReads?: boolean;
-};
+/** How the component asks for a batch: the options of its `batch` step (see `vStep`). */
+export type BatchOptions = Pick<Extract<Step, { kind: "batch" }>, "onError" | "skip" | "capReads">;
 
 export async function runBatch<
   DataModel extends GenericDataModel,
@@ -212,7 +254,7 @@ async function migrateDocs<
   { onError = "stop", skip = [] }: BatchOptions,
 ): Promise<number> {
   const skipped = new Set(skip);
-  const failures: { id: string; error: string }[] = [];
+  const failures: DocumentError[] = [];
   let changed = 0;
   await forEachDoc(
     docs.filter((doc) => !skipped.has(doc._id)),
@@ -253,7 +295,7 @@ export async function dryRunBatch<
   batchSize: number,
 ): Promise<never> {
   const page = await readPage(ctx, spec, cursor, batchSize);
-  const errors: { id: string; error: string }[] = [];
+  const errors: DocumentError[] = [];
   const failed = new Set<string>();
   await forEachDoc(page.docs, spec.parallelize, async (doc) => {
     try {
@@ -283,7 +325,7 @@ export async function dryRunBatch<
       wouldFail: failed.size,
       errors,
       samples,
-    },
+    } satisfies PlanBatch,
   });
 }
 

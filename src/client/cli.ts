@@ -12,7 +12,8 @@ import {
   type RegisteredMutation,
   type RegisteredQuery,
 } from "convex/server";
-import { v } from "convex/values";
+import { v, type ObjectType, type PropertyValidators } from "convex/values";
+import type { Same } from "../shared/pin.js";
 import type { DryRunReport, MigrationStatus, RolloutStatus } from "../shared/validators.js";
 import type { StatusWithContracts } from "./contract.js";
 import type { Rollouts } from "./index.js";
@@ -74,63 +75,101 @@ export type CliVerbs = {
   verify: RegisteredMutation<"internal", { rollout: string }, Promise<RolloutStatus>>;
 };
 
+/** What each verb takes: the validators its function checks the CLI's arguments with. */
+const verbArgs = {
+  status: { names: v.optional(v.array(v.string())), limit: v.optional(v.number()) },
+  cancel: { name: v.string() },
+  cancelAll: {},
+  pause: { name: v.string() },
+  resume: { name: v.string() },
+  throttle: { name: v.string(), delayMs: v.number() },
+  history: {
+    name: v.optional(v.string()),
+    cursor: v.union(v.string(), v.null()),
+    numItems: v.number(),
+  },
+  plan: {
+    fn: v.string(),
+    cursor: v.optional(v.union(v.string(), v.null())),
+    batchSize: v.optional(v.number()),
+    reset: v.optional(v.boolean()),
+    maxBatches: v.optional(v.number()),
+  },
+  advance: { rollout: v.string(), to: v.string(), ...vWho },
+  rollback: { rollout: v.string(), ...vWho },
+  verify: { rollout: v.string() },
+};
+
+/** The arguments a registered function's type says it takes. */
+type ArgsOf<F> =
+  F extends RegisteredMutation<"internal", infer Args, infer _Returns>
+    ? Args
+    : F extends RegisteredQuery<"internal", infer Args, infer _Returns>
+      ? Args
+      : F extends RegisteredAction<"internal", infer Args, infer _Returns>
+        ? Args
+        : never;
+
+/** What a validator accepts; no arguments at all written as Convex's `EmptyObject`. */
+type ArgsFrom<Validators extends PropertyValidators> = keyof Validators extends never
+  ? Record<string, never>
+  : ObjectType<Validators>;
+
+// `CliVerbs` is written out for its doc comments, and Convex does not check a
+// registered function's declared argument types against its validators (they
+// type the app's `internal.migrations.*`): pin every verb's to its validator.
+const _verbArgsPinned = true satisfies Same<
+  { [Verb in keyof CliVerbs]: ArgsOf<CliVerbs[Verb]> },
+  { [Verb in keyof typeof verbArgs]: ArgsFrom<(typeof verbArgs)[Verb]> }
+>;
+
 export function cliVerbs<DataModel extends GenericDataModel>(
   rollouts: Rollouts<DataModel>,
 ): CliVerbs {
   return {
     status: internalQueryGeneric({
-      args: { names: v.optional(v.array(v.string())), limit: v.optional(v.number()) },
+      args: verbArgs.status,
       handler: async (ctx, args) => await rollouts.status(ctx, args),
     }),
     cancel: internalMutationGeneric({
-      args: { name: v.string() },
+      args: verbArgs.cancel,
       handler: async (ctx, { name }) => await rollouts.cancel(ctx, name),
     }),
     cancelAll: internalMutationGeneric({
-      args: {},
+      args: verbArgs.cancelAll,
       handler: async (ctx) => await rollouts.cancelAll(ctx),
     }),
     pause: internalMutationGeneric({
-      args: { name: v.string() },
+      args: verbArgs.pause,
       handler: async (ctx, { name }) => await rollouts.pause(ctx, name),
     }),
     resume: internalMutationGeneric({
-      args: { name: v.string() },
+      args: verbArgs.resume,
       handler: async (ctx, { name }) => await rollouts.resume(ctx, name),
     }),
     throttle: internalMutationGeneric({
-      args: { name: v.string(), delayMs: v.number() },
+      args: verbArgs.throttle,
       handler: async (ctx, { name, delayMs }) => await rollouts.throttle(ctx, name, delayMs),
     }),
     history: internalQueryGeneric({
-      args: {
-        name: v.optional(v.string()),
-        cursor: v.union(v.string(), v.null()),
-        numItems: v.number(),
-      },
+      args: verbArgs.history,
       handler: async (ctx, args) => await rollouts.history(ctx, args),
     }),
     plan: internalActionGeneric({
-      args: {
-        fn: v.string(),
-        cursor: v.optional(v.union(v.string(), v.null())),
-        batchSize: v.optional(v.number()),
-        reset: v.optional(v.boolean()),
-        maxBatches: v.optional(v.number()),
-      },
+      args: verbArgs.plan,
       handler: async (ctx, { fn, ...options }) => await rollouts.plan(ctx, fn, options),
     }),
     advance: internalMutationGeneric({
-      args: { rollout: v.string(), to: v.string(), ...vWho },
+      args: verbArgs.advance,
       handler: async (ctx, { rollout, to, ...who }) =>
         await rollouts.advance(ctx, rollout, to, who),
     }),
     rollback: internalMutationGeneric({
-      args: { rollout: v.string(), ...vWho },
+      args: verbArgs.rollback,
       handler: async (ctx, { rollout, ...who }) => await rollouts.rollback(ctx, rollout, who),
     }),
     verify: internalMutationGeneric({
-      args: { rollout: v.string() },
+      args: verbArgs.verify,
       handler: async (ctx, { rollout }) => await rollouts.verify(ctx, rollout),
     }),
   };

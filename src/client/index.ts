@@ -20,6 +20,7 @@ import {
   MAX_BATCH_SIZE,
   type DryRunReport,
   type MigrationStatus,
+  type OnError,
   type RolloutStatus,
   type StartResult,
 } from "../shared/validators.js";
@@ -38,6 +39,7 @@ import {
   type NewShape,
   type ShapeValidator,
 } from "./declarative.js";
+import { operatorFunctions, type OperatorApiOptions, type OperatorFunctions } from "./operators.js";
 import { addressOf, moduleOf } from "./names.js";
 import { Rollout, type AnyRolloutSpec } from "./rollout.js";
 import { answerStep } from "./steps.js";
@@ -57,6 +59,9 @@ export type {
   Gate,
   MigrationStatus,
   OnError,
+  Operator,
+  OperatorRole,
+  OperatorStatus,
   Phase,
   RolloutStatus,
   RunState,
@@ -80,6 +85,8 @@ export type {
   ShapeValidator,
   TriggerCtx,
 } from "./declarative.js";
+export { MAX_REASON_LENGTH, type OperatorApiOptions, type OperatorFunctions } from "./operators.js";
+export { HIDDEN, redactError, redactStatus } from "./redact.js";
 export type { CustomRange, MigrateOne, MigrationSpec } from "./batch.js";
 export type * from "./types.js";
 export { runToCompletion } from "./actions.js";
@@ -132,7 +139,7 @@ export class Rollouts<DataModel extends GenericDataModel> {
   define(
     spec: MigrationSpec<DataModel> & {
       /** What runs do when migrateOne throws: "stop" (default) or "skip" and record it. */
-      onError?: "stop" | "skip";
+      onError?: OnError;
     },
   ): RegisteredMutation<"internal", MigrationArgs, Promise<RunResult>> {
     checkBatchSize(spec.batchSize, MAX_BATCH_SIZE);
@@ -209,7 +216,7 @@ export class Rollouts<DataModel extends GenericDataModel> {
    */
   async runOne(
     ctx: RunMutationCtx,
-    ref: MigrationRef,
+    ref: string | MigrationRef,
     options: RunOptions = {},
   ): Promise<RunResult> {
     return await this.start(ctx, this.nameOf(ref), options);
@@ -249,8 +256,9 @@ export class Rollouts<DataModel extends GenericDataModel> {
   /**
    * Everything status shows: the most recent migrations and every rollout,
    * including those declared here that nobody has moved yet (in `schema`),
-   * and the latest runs. Needs `runQuery`; an app query can return it to a
-   * status page (see `convex-rollouts/react`).
+   * and the latest runs. Needs `runQuery`. Everything in it is for operators:
+   * to show it in a browser, use `operatorApi()`, whose `status` asks the
+   * app's `authorize` first and can hide `migrateOne`'s error text.
    */
   async status(
     ctx: RunQueryCtx,
@@ -502,6 +510,21 @@ export class Rollouts<DataModel extends GenericDataModel> {
    */
   api() {
     return cliVerbs(this);
+  }
+
+  /**
+   * Public functions for the app's own operators' page (`convex-rollouts/react`):
+   * status, and pause, resume, throttle, cancel, retryFailed, advance, rollback
+   * and verify. Each first calls `authorize(ctx)`, which you must supply, and
+   * refuses with an `Unauthorized` error whoever it does not answer as an
+   * operator (or, for status, a viewer), before reading anything.
+   * ```ts
+   * export const { status, pause, resume, throttle, cancel, retryFailed, advance, rollback, verify } =
+   *   migrations.operatorApi({ authorize: async (ctx) => (await isOperator(ctx)) ? { role: "operator", name } : null });
+   * ```
+   */
+  operatorApi(options: OperatorApiOptions<DataModel>): OperatorFunctions {
+    return operatorFunctions(this, options);
   }
 
   /** A rollout declared on this instance, or `UnknownRollout`. */

@@ -7,7 +7,10 @@ import type {
   GenericQueryCtx,
   MutationBuilder,
 } from "convex/server";
+import type { ObjectType } from "convex/values";
+import type { Same } from "../shared/pin.js";
 import type { OnError, Step } from "../shared/validators.js";
+import type { vMigrationArgs } from "./args.js";
 
 /** Any context that can run a component query: a query, mutation or action. */
 export type RunQueryCtx = Pick<GenericQueryCtx<GenericDataModel>, "runQuery">;
@@ -50,6 +53,9 @@ export type MigrationArgs = {
   /** Set by the component when it calls a batch; not for people. */
   step?: Step;
 };
+
+// Written out for its doc comments; pinned to the validator that checks it.
+const _migrationArgsPinned = true satisfies Same<MigrationArgs, ObjectType<typeof vMigrationArgs>>;
 
 /** A reference to a migration made by `define()`. */
 export type MigrationRef = FunctionReference<"mutation", "internal", MigrationArgs>;

@@ -11,7 +11,13 @@ import { ConvexError } from "convex/values";
 import { describeError, isRolloutError, rolloutError } from "../shared/errors.js";
 import { DRY_RUN_REPORT_KEY, PROTOCOL_VERSION, SKIPPED_KEY } from "../shared/protocol.js";
 import type { PlanBatch } from "../shared/plan.js";
-import type { BatchResult, Description, MigrationAddress, Step } from "../shared/validators.js";
+import type {
+  BatchResult,
+  Description,
+  DocumentError,
+  MigrationAddress,
+  Step,
+} from "../shared/validators.js";
 import type { MutationCtx } from "./_generated/server.js";
 
 /** How Convex (and convex-test) say that a function handle leads nowhere. */
@@ -83,8 +89,8 @@ export async function runStepInApp(
   fnHandle: string,
   step: WorkStep,
   transactionLimits: TransactionLimits | undefined,
-): Promise<{ result: BatchResult; failures: { id: string; error: string }[] }> {
-  let failures: { id: string; error: string }[] = [];
+): Promise<{ result: BatchResult; failures: DocumentError[] }> {
+  let failures: DocumentError[] = [];
   for (let attempt = 0; attempt < SKIP_ATTEMPTS; attempt++) {
     try {
       const request = step.kind === "verify" ? step : { ...step, skip: failures.map((f) => f.id) };
@@ -95,7 +101,7 @@ export async function runStepInApp(
       );
       return { result, failures };
     } catch (error) {
-      const skipped = reported<{ id: string; error: string }[]>(error, SKIPPED_KEY);
+      const skipped = reported<DocumentError[]>(error, SKIPPED_KEY);
       if (skipped === null) throw error;
       failures = [...failures, ...skipped];
     }

@@ -75,13 +75,20 @@ export async function ensureMonitor(ctx: MutationCtx): Promise<void> {
   const row = await ctx.db.query("monitor").first();
   const job = await jobRecord(ctx, row?.jobId);
   if (job?.kind === "pending" || job?.kind === "inProgress") return;
-  await scheduleMonitor(ctx, row);
+  await scheduleMonitor(ctx, row, { cursor: null });
 }
 
-/** Schedules the next monitor check and records it in the monitor's one row. */
-export async function scheduleMonitor(ctx: MutationCtx, row: Doc<"monitor"> | null): Promise<void> {
-  const at = Date.now() + MONITOR_INTERVAL_MS;
+/**
+ * Schedules the next monitor check and records it in the monitor's one row,
+ * with where in the running runs it continues (null: from the first).
+ */
+export async function scheduleMonitor(
+  ctx: MutationCtx,
+  row: Doc<"monitor"> | null,
+  { cursor, delayMs = MONITOR_INTERVAL_MS }: { cursor: string | null; delayMs?: number },
+): Promise<void> {
+  const at = Date.now() + delayMs;
   const jobId = await ctx.scheduler.runAt(at, internal.monitor.check, {});
-  if (row) await ctx.db.patch("monitor", row._id, { jobId, at });
-  else await ctx.db.insert("monitor", { jobId, at });
+  if (row) await ctx.db.patch("monitor", row._id, { jobId, at, cursor });
+  else await ctx.db.insert("monitor", { jobId, at, cursor });
 }

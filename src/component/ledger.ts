@@ -9,18 +9,28 @@
  * retried (a retry must not run migrateOne a second time on a document a pass
  * already converted), never shown, and never hold a gate closed.
  */
+import type { DocumentError } from "../shared/validators.js";
 import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
+import { RETRY_CURSOR_PREFIX } from "../shared/protocol.js";
 
-/** A retry run's cursor: the last ledger entry it took, marked so it is never read as a table cursor. */
-export const RETRY_CURSOR_PREFIX = "failures|";
-
-/** The migration's bookkeeping row. */
+/**
+ * The migration's bookkeeping row. In the drop-in component the table may
+ * still hold a row of `@convex-dev/migrations` for this name (see legacy.ts):
+ * that one is not ours, and reads as none.
+ */
 export async function migrationRow(ctx: QueryCtx, name: string) {
-  return await ctx.db
+  const row = await ctx.db
     .query("migrations")
     .withIndex("by_name", (q) => q.eq("name", name))
     .unique();
+  return isOurRow(row) ? row : null;
+}
+
+/** True for a row of ours: it points at a run. */
+export function isOurRow(row: Doc<"migrations"> | null): row is Doc<"migrations"> {
+  // Typed as ours, but a row of theirs has no runId.
+  return row !== null && (row as Partial<Doc<"migrations">>).runId !== undefined;
 }
 
 /** Entries recorded before this pass are settled. */
@@ -55,7 +65,7 @@ export async function countStillFailing(
 export async function recordFailures(
   ctx: MutationCtx,
   name: string,
-  failures: { id: string; error: string }[],
+  failures: DocumentError[],
   pass: number | undefined,
 ): Promise<void> {
   const at = Date.now();
@@ -99,7 +109,7 @@ export async function clearRetried(
   ctx: MutationCtx,
   run: Doc<"runs">,
   ids: string[],
-  failures: { id: string; error: string }[],
+  failures: DocumentError[],
 ): Promise<void> {
   const stillFailingNow = new Map(failures.map((f) => [f.id, f.error]));
   const at = Date.now();

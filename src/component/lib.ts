@@ -1,19 +1,23 @@
 /**
  * The component's public surface: the functions the client calls. They are
  * reachable only from the app's server code (components expose nothing to
- * browsers), and the app exposes them only through internal functions.
+ * browsers), and the app exposes them only through internal functions, or
+ * through the public ones `operatorApi()` guards with the app's `authorize`.
  */
 import { v } from "convex/values";
 import { checkBatchSize, checkWholeNumber, describeError, rolloutError } from "../shared/errors.js";
 import { ADAPTIVE_START } from "../shared/limits.js";
 import {
   MAX_BATCH_SIZE,
+  vDeclaredRollout,
   vDryRunReport,
   vMigrationAddress,
   vMigrationStatus,
   vOnError,
   vStartResult,
   vStatus,
+  type DryRunReport,
+  type MigrationAddress,
   type MigrationStatus,
   type RolloutStatus,
 } from "../shared/validators.js";
@@ -21,6 +25,8 @@ import type { Doc } from "./_generated/dataModel.js";
 import { mutation, query, type MutationCtx } from "./_generated/server.js";
 import { describeMigration, dryRunBatchInApp } from "./appCalls.js";
 import { executeBatch } from "./batch.js";
+import { legacyResumeCursor } from "./legacy.js";
+import { isOurRow } from "./ledger.js";
 import { rolloutStatus, storedRolloutStatus } from "./rolloutStatus.js";
 import { addToPlan, emptyPlan, type Plan } from "../shared/plan.js";
 import { latestRun, requireRun, toStatus, withLiveState } from "./runs.js";
@@ -32,12 +38,8 @@ export const MAX_STATUS_LIMIT = 100;
 export const STATUS_HISTORY = 5;
 
 const vCursorArg = v.optional(v.union(v.string(), v.null()));
-const vDeclaredRollout = v.object({
-  name: v.string(),
-  backfill: vMigrationAddress,
-  hasVerify: v.boolean(),
-  cliModule: v.string(),
-});
+/** A declared rollout, with the module the app exports its CLI verbs from. */
+const vDeclaredWithVerbs = v.object({ ...vDeclaredRollout.fields, cliModule: v.string() });
 
 export const start = mutation({
   args: {
@@ -83,35 +85,55 @@ export const dryRun = mutation({
     maxBatches: v.optional(v.number()),
   },
   returns: vDryRunReport,
-  handler: async (ctx, args) => {
-    checkBatchSize(args.batchSize, MAX_BATCH_SIZE);
-    const maxBatches = args.maxBatches ?? 1;
-    checkWholeNumber("maxBatches", maxBatches, { min: 1, max: MAX_DRY_RUN_BATCHES });
-    const saved = await latestRun(ctx, args.migration.name);
-    const resumable = saved !== null && !saved.isDone && !saved.retryFailed && args.reset !== true;
-    const cursor = args.cursor !== undefined ? args.cursor : resumable ? saved.cursor : null;
-    const description = await describeMigration(ctx, args.migration, cursor);
-    const batchSize =
-      args.batchSize ?? (resumable ? saved.batchSize : (description.batchSize ?? ADAPTIVE_START));
-    let report: Plan | ReturnType<typeof emptyPlan> = emptyPlan(cursor);
-    while (report.batches < maxBatches && !report.isDone) {
-      const batch = await dryRunBatchInApp(
-        ctx,
-        args.migration.fnHandle,
-        report.continueCursor,
-        batchSize,
-      );
-      report = addToPlan(report, batch);
-      if (report.batches < maxBatches && !report.isDone && (await nearReadLimits(ctx))) {
-        report = { ...report, stoppedEarly: true };
-        break;
-      }
-    }
-    // At least one batch ran, so the report has a cursor to continue from.
-    const plan = report as Plan;
-    return { ...plan, name: args.migration.name, cursor, dryRun: true as const };
-  },
+  handler: async (ctx, args) => await planNextBatches(ctx, args),
 });
+
+/** The dry run's report; the drop-in component's `lib:migrate` reports with it too. */
+export async function planNextBatches(
+  ctx: MutationCtx,
+  args: {
+    migration: MigrationAddress;
+    cursor?: string | null;
+    batchSize?: number;
+    reset?: boolean;
+    maxBatches?: number;
+  },
+): Promise<DryRunReport> {
+  checkBatchSize(args.batchSize, MAX_BATCH_SIZE);
+  const maxBatches = args.maxBatches ?? 1;
+  checkWholeNumber("maxBatches", maxBatches, { min: 1, max: MAX_DRY_RUN_BATCHES });
+  const saved = await latestRun(ctx, args.migration.name);
+  const resumable = saved !== null && !saved.isDone && !saved.retryFailed && args.reset !== true;
+  const cursor =
+    args.cursor !== undefined
+      ? args.cursor
+      : resumable
+        ? saved.cursor
+        : saved === null && args.reset !== true
+          ? // Half done by @convex-dev/migrations (drop-in component): plan from their cursor.
+            await legacyResumeCursor(ctx, args.migration)
+          : null;
+  const description = await describeMigration(ctx, args.migration, cursor);
+  const batchSize =
+    args.batchSize ?? (resumable ? saved.batchSize : (description.batchSize ?? ADAPTIVE_START));
+  let report: Plan | ReturnType<typeof emptyPlan> = emptyPlan(cursor);
+  while (report.batches < maxBatches && !report.isDone) {
+    const batch = await dryRunBatchInApp(
+      ctx,
+      args.migration.fnHandle,
+      report.continueCursor,
+      batchSize,
+    );
+    report = addToPlan(report, batch);
+    if (report.batches < maxBatches && !report.isDone && (await nearReadLimits(ctx))) {
+      report = { ...report, stoppedEarly: true };
+      break;
+    }
+  }
+  // At least one batch ran, so the report has a cursor to continue from.
+  const plan = report as Plan;
+  return { ...plan, name: args.migration.name, cursor, dryRun: true as const };
+}
 
 /**
  * Runs the next batch of a run that an action drives (`start` with
@@ -142,7 +164,7 @@ export const status = query({
     names: v.optional(v.array(v.string())),
     limit: v.optional(v.number()),
     /** Rollouts the app declares, so those nobody has moved yet show, in `schema`. */
-    declared: v.optional(v.array(vDeclaredRollout)),
+    declared: v.optional(v.array(vDeclaredWithVerbs)),
   },
   returns: vStatus,
   handler: async (ctx, { names, limit = 20, declared = [] }) => {
@@ -156,7 +178,7 @@ export const status = query({
         .withIndex("by_updatedAt")
         .order("desc")
         .take(limit);
-      for (const row of rows) runs.push(await ctx.db.get("runs", row.runId));
+      for (const row of rows) if (isOurRow(row)) runs.push(await ctx.db.get("runs", row.runId));
     }
     const migrations: MigrationStatus[] = [];
     for (const run of runs) {

@@ -11,31 +11,41 @@ import { internalMutation } from "./_generated/server.js";
 import { applyFailure } from "./batch.js";
 import { driverOfRun, scheduleMonitor } from "./drivers.js";
 
-/** How many running runs one check looks at; more are looked at by the next, sooner. */
+/** How many running runs one check looks at; the next check, a second later, looks at the rest. */
 export const MONITOR_PAGE = 200;
+/** The wait before the check that continues a page. */
+export const MONITOR_NEXT_PAGE_MS = 1_000;
 
 export const check = internalMutation({
   args: {},
   returns: v.object({ running: v.number(), recovered: v.number() }),
   handler: async (ctx) => {
-    const running = await ctx.db
+    const row = await ctx.db.query("monitor").first();
+    const page = await ctx.db
       .query("runs")
       .withIndex("by_state", (q) => q.eq("state", "running"))
-      .take(MONITOR_PAGE);
+      .paginate({ cursor: row?.cursor ?? null, numItems: MONITOR_PAGE });
     let recovered = 0;
-    for (const run of running) {
+    for (const run of page.page) {
       const driver = await driverOfRun(ctx, run);
       if (driver.driven) continue;
       await applyFailure(ctx, run, driver.failure, { schedule: true });
       recovered++;
     }
-    const row = await ctx.db.query("monitor").first();
-    const stillRunning = await ctx.db
-      .query("runs")
-      .withIndex("by_state", (q) => q.eq("state", "running"))
-      .first();
-    if (stillRunning !== null) await scheduleMonitor(ctx, row);
-    else if (row !== null) await ctx.db.delete("monitor", row._id);
-    return { running: running.length, recovered };
+    if (!page.isDone) {
+      // More running runs than one page: the next check continues after this one, soon.
+      await scheduleMonitor(ctx, row, {
+        cursor: page.continueCursor,
+        delayMs: MONITOR_NEXT_PAGE_MS,
+      });
+    } else {
+      const stillRunning = await ctx.db
+        .query("runs")
+        .withIndex("by_state", (q) => q.eq("state", "running"))
+        .first();
+      if (stillRunning !== null) await scheduleMonitor(ctx, row, { cursor: null });
+      else if (row !== null) await ctx.db.delete("monitor", row._id);
+    }
+    return { running: page.page.length, recovered };
   },
 });

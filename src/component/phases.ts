@@ -8,7 +8,13 @@
  *          (rollback: one step back, never from complete)
  */
 import { rolloutError } from "../shared/errors.js";
-import { PHASES, type Gate, type Phase, type VerifyStatus } from "../shared/validators.js";
+import {
+  PHASES,
+  type Gate,
+  type MigrationStatus,
+  type Phase,
+  type VerifyStatus,
+} from "../shared/validators.js";
 
 export function phaseIndex(phase: Phase): number {
   return PHASES.indexOf(phase);
@@ -31,7 +37,7 @@ export type GateFacts = {
   rollout: string;
   backfillName: string;
   /** The backfill run this rollout started, if any (none if the backfill was renamed since). */
-  backfill: { state: string; isDone: boolean; processed: number; endedAt?: number } | null;
+  backfill: Pick<MigrationStatus, "state" | "isDone" | "processed" | "endedAt"> | null;
   /** The backfill this rollout's run was of, when the app has renamed it since. */
   renamedFrom?: string;
   /** Documents of the backfill still in its failure ledger (counted up to a cap). */

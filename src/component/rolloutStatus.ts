@@ -1,10 +1,10 @@
 /** Reading rollouts and turning them into the status the app and the CLI see. */
 import { rolloutError } from "../shared/errors.js";
-import type { MigrationAddress, Phase, RolloutStatus } from "../shared/validators.js";
+import type { DeclaredRollout, Phase, RolloutStatus } from "../shared/validators.js";
 import type { Doc } from "./_generated/dataModel.js";
 import type { QueryCtx } from "./_generated/server.js";
 import { gateOf, nextPhase, type GateFacts } from "./phases.js";
-import { countStillFailing } from "./ledger.js";
+import { countStillFailing, migrationRow } from "./ledger.js";
 import { latestRun, toStatus, withLiveState } from "./runs.js";
 import { verifyRunOf, verifyStatusOf } from "./verify.js";
 
@@ -15,9 +15,6 @@ const LEDGER_COUNT_CAP = 100;
 export const STATUS_TRANSITIONS = 5;
 /** Longest rollout name accepted. */
 export const MAX_ROLLOUT_NAME = 200;
-
-/** What the app tells the component about a rollout it declares. */
-export type DeclaredRollout = { name: string; backfill: MigrationAddress; hasVerify: boolean };
 
 export async function getRollout(ctx: QueryCtx, name: string): Promise<Doc<"rollouts"> | null> {
   return await ctx.db
@@ -48,7 +45,10 @@ export async function gateFacts(
   // A backfill renamed since the rollout entered backfill: its old run says nothing of the new one.
   const renamedFrom =
     saved !== null && saved.name !== declared.backfill.name ? saved.name : undefined;
-  const run = saved && renamedFrom === undefined ? await withLiveState(ctx, saved) : null;
+  const own = renamedFrom === undefined ? saved : null;
+  // Only in backfill: out of it, the rollout's next pass is its own, started on entering it.
+  const backfillRun = own && (rollout?.phase === "backfill" ? await laterFullPass(ctx, own) : own);
+  const run = backfillRun && (await withLiveState(ctx, backfillRun));
   const verifyRun = await verifyRunOf(ctx, rollout);
   return {
     rollout: declared.name,
@@ -64,6 +64,21 @@ export async function gateFacts(
     verify: verifyRun ? verifyStatusOf(await withLiveState(ctx, verifyRun)) : null,
     verbs,
   };
+}
+
+/**
+ * The pass the gate judges: the rollout's own, or, when that one stopped
+ * without finishing (failed, canceled), a later full pass of the same
+ * migration (another rollout's, or one started by hand). A pass created after
+ * the rollout's own (which started when it last entered backfill, with dual
+ * writes live, and it has not left backfill since) started with dual writes
+ * live too, and covers the whole range: it serves this rollout as its own would.
+ */
+async function laterFullPass(ctx: QueryCtx, own: Doc<"runs">): Promise<Doc<"runs">> {
+  if (own.isDone || own.state === "running") return own;
+  const latest = (await migrationRow(ctx, own.name))?.fullPassRunId;
+  const later = latest && latest !== own._id ? await ctx.db.get("runs", latest) : null;
+  return later !== null && later._creationTime > own._creationTime ? later : own;
 }
 
 /**

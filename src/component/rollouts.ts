@@ -4,26 +4,21 @@
  */
 import { v } from "convex/values";
 import { rolloutError } from "../shared/errors.js";
-import { vMigrationAddress, vPhase, vRolloutStatus, type Phase } from "../shared/validators.js";
+import {
+  vDeclaredRollout,
+  vPhase,
+  vRolloutStatus,
+  type DeclaredRollout,
+  type Phase,
+} from "../shared/validators.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { mutation, query, type MutationCtx, type QueryCtx } from "./_generated/server.js";
 import { checkAdvance, checkRollback, gateOf } from "./phases.js";
-import {
-  checkRolloutName,
-  gateFacts,
-  getRollout,
-  rolloutStatus,
-  type DeclaredRollout,
-} from "./rolloutStatus.js";
+import { checkRolloutName, gateFacts, getRollout, rolloutStatus } from "./rolloutStatus.js";
 import { cancelRun, latestRun } from "./runs.js";
 import { startMigration } from "./start.js";
 import { startVerifyPass, stopVerifyPass } from "./verify.js";
 
-const vDeclared = v.object({
-  name: v.string(),
-  backfill: vMigrationAddress,
-  hasVerify: v.boolean(),
-});
 const vWho = { by: v.optional(v.string()), reason: v.optional(v.string()) };
 
 /**
@@ -52,7 +47,7 @@ export async function currentPhase(ctx: QueryCtx, name: string): Promise<Phase> 
 }
 
 export const advance = mutation({
-  args: { rollout: vDeclared, to: v.string(), cliModule: v.string(), ...vWho },
+  args: { rollout: vDeclaredRollout, to: v.string(), cliModule: v.string(), ...vWho },
   returns: vRolloutStatus,
   handler: async (ctx, { rollout: declared, to, cliModule, by, reason }) => {
     checkRolloutName(declared.name);
@@ -126,7 +121,7 @@ export const rollback = mutation({
 
 /** Starts a verify pass over the whole table; a pass already running is left to run. */
 export const verify = mutation({
-  args: { rollout: vDeclared, cliModule: v.string() },
+  args: { rollout: vDeclaredRollout, cliModule: v.string() },
   returns: vRolloutStatus,
   handler: async (ctx, { rollout: declared, cliModule }) => {
     checkRolloutName(declared.name);

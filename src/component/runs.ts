@@ -5,7 +5,7 @@ import type { Commands, Failure, MigrationStatus } from "../shared/validators.js
 import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
 import { cancelPendingJob, driverOfRun } from "./drivers.js";
-import { stillFailing } from "./ledger.js";
+import { migrationRow, stillFailing } from "./ledger.js";
 
 /** How many failures status shows per migration. */
 export const STATUS_FAILURES = 3;
@@ -14,10 +14,7 @@ export const RATE_WINDOW = 8;
 
 /** The latest run of a migration, or null if it never ran. Two indexed reads. */
 export async function latestRun(ctx: QueryCtx, name: string): Promise<Doc<"runs"> | null> {
-  const row = await ctx.db
-    .query("migrations")
-    .withIndex("by_name", (q) => q.eq("name", canonicalName(name)))
-    .unique();
+  const row = await migrationRow(ctx, canonicalName(name));
   return row ? await ctx.db.get("runs", row.runId) : null;
 }
 
@@ -39,8 +36,23 @@ export async function withLiveState(ctx: QueryCtx, run: Doc<"runs">): Promise<Do
   };
 }
 
-export function commandsFor(run: Pick<Doc<"runs">, "name" | "cliModule">): Commands {
+export function commandsFor(run: Pick<Doc<"runs">, "name" | "cliModule" | "kind">): Commands {
   const verbs = run.cliModule;
+  if (run.kind === "verify") {
+    // A verify pass belongs to its rollout: `verify` starts a new one; it has no pause or
+    // cancel of its own (it writes nothing; a new pass replaces it, a rollback stops it).
+    const verify = `npx convex run ${verbs}:verify '${JSON.stringify({ rollout: run.name })}'`;
+    const watch = `npx convex run ${verbs}:status --watch`;
+    return {
+      watch,
+      start: verify,
+      cancel: watch,
+      pause: watch,
+      resume: verify,
+      startOver: verify,
+      retryFailed: verify,
+    };
+  }
   const byName = `'${JSON.stringify({ name: run.name })}'`;
   return {
     watch: `npx convex run ${verbs}:status --watch`,

@@ -8,7 +8,8 @@ import {
   vTransition,
 } from "../shared/validators.js";
 
-export default defineSchema({
+/** The tables, for this component and for the drop-in `migrations` component built on it. */
+export const tables = {
   /**
    * One row per migration name: which run is its latest, and where its failure
    * ledger stands. Written when a run starts and when a full pass finishes.
@@ -26,6 +27,8 @@ export default defineSchema({
      * or recorded again by it.
      */
     clearedPass: v.optional(v.number()),
+    /** The latest full pass's run: a rollout whose own pass stopped may rely on a later one. */
+    fullPassRunId: v.optional(v.id("runs")),
   })
     .index("by_name", ["name"])
     .index("by_updatedAt", ["updatedAt"]),
@@ -142,8 +145,15 @@ export default defineSchema({
     .index("by_name", ["name"])
     .index("by_updatedAt", ["updatedAt"]),
 
-  /** The monitor: one row while a check of running runs is scheduled. */
-  monitor: defineTable({ jobId: v.id("_scheduled_functions"), at: v.number() }),
+  /**
+   * The monitor: one row while a check of running runs is scheduled, with
+   * where the next check continues when there are more than one page of them.
+   */
+  monitor: defineTable({
+    jobId: v.id("_scheduled_functions"),
+    at: v.number(),
+    cursor: v.optional(v.union(v.string(), v.null())),
+  }),
 
   /**
    * Every phase change of every rollout, never changed once written. The
@@ -153,4 +163,6 @@ export default defineSchema({
   transitions: defineTable({ rollout: v.string(), ...vTransition.fields }).index("by_rollout", [
     "rollout",
   ]),
-});
+};
+
+export default defineSchema(tables);

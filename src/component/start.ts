@@ -13,6 +13,7 @@ import type { MutationCtx } from "./_generated/server.js";
 import { describeMigration } from "./appCalls.js";
 import { decideStart } from "./decisions.js";
 import { driverOfRun, ensureMonitor, nextDriver } from "./drivers.js";
+import { carryOver } from "./legacy.js";
 import { migrationRow } from "./ledger.js";
 import { getRollout } from "./rolloutStatus.js";
 import { latestRun, toStatus } from "./runs.js";
@@ -78,6 +79,8 @@ export async function startMigration(
   checkSettings(request);
   const migration = { ...request.migration, name: canonicalName(request.migration.name) };
   const next = request.next.map((m) => ({ ...m, name: canonicalName(m.name) }));
+  // In the drop-in component, a migration @convex-dev/migrations ran becomes a run of ours first.
+  await carryOver(ctx, migration, request.cliModule);
   const saved = await latestRun(ctx, migration.name);
   const retry = request.retryFailed === true;
   const decision = decideStart({
@@ -279,6 +282,8 @@ async function pointAtRun(
 ) {
   const row = await migrationRow(ctx, name);
   const passes = newPass ?? row?.passes;
-  if (row) await ctx.db.patch("migrations", row._id, { runId, updatedAt: now, passes });
-  else await ctx.db.insert("migrations", { name, runId, updatedAt: now, passes });
+  const fullPassRunId = newPass !== undefined ? runId : row?.fullPassRunId;
+  const fields = { runId, updatedAt: now, passes, fullPassRunId };
+  if (row) await ctx.db.patch("migrations", row._id, fields);
+  else await ctx.db.insert("migrations", { name, ...fields });
 }

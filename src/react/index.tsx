@@ -1,55 +1,57 @@
 /**
- * A live view of rollouts and migration runs for React apps:
+ * Rollouts and migration runs for React apps, live.
+ *
+ * The operators' console, with controls, over the public functions
+ * `migrations.operatorApi({ authorize })` makes (each refuses whoever your
+ * `authorize` does not let in):
  *
  * ```tsx
- * import { RolloutStatusView, useRolloutStatus } from "convex-rollouts/react";
- * function Operations() {
- *   const status = useRolloutStatus(api.dashboard.rolloutStatus);
- *   return <RolloutStatusView status={status} />;
- * }
+ * import { OperatorConsole } from "convex-rollouts/react";
+ * <OperatorConsole api={api.dashboard} />   // under your Convex (auth) provider
  * ```
  *
- * The status comes from an app query that returns `migrations.status(ctx)`.
- * The package's own functions are internal, so the app decides who may see
- * it (the example checks the caller's identity).
+ * `RolloutStatusView` is the same page read-only, for a status you fetch.
  */
 import { useQuery } from "convex/react";
 import type { FunctionReference } from "convex/server";
-import type { Status } from "../shared/validators.js";
+import type { OperatorStatus, Status } from "../shared/validators.js";
+import { Ledger } from "./Ledger.js";
 import { MigrationRow } from "./MigrationRow.js";
+import { OperatorConsole, OperatorConsoleView, Sections } from "./OperatorConsole.js";
 import { RolloutCard } from "./RolloutCard.js";
-import { styles } from "./styles.js";
+import { CONSOLE_CSS, ROOT_CLASS, styles } from "./styles.js";
 
 export type StatusQuery = FunctionReference<"query", "public", Record<string, never>, Status>;
 
-/** The live status from the app's query; undefined while it loads. */
+/** The live status from an app query (the `status` of `operatorApi()`); undefined while it loads. */
 export function useRolloutStatus(query: StatusQuery): Status | undefined {
   return useQuery(query, {});
 }
 
-/** Rollouts (phase, gate, backfill and verify), then migration runs (progress, rate, ETA, failures). */
+/** Rollouts (phase, gate, backfill and verify), runs (progress, rate, ETA) and failing documents. */
 export function RolloutStatusView({ status }: { status: Status | undefined }) {
-  if (status === undefined) {
-    return <p style={styles.muted}>Loading rollouts…</p>;
-  }
-  const { rollouts, migrations } = status;
   return (
-    <div style={styles.root} data-testid="rollout-status">
-      <h2 style={styles.heading}>Rollouts</h2>
-      {rollouts.length === 0 ? (
-        <p style={styles.muted}>No rollouts declared.</p>
+    <div className={ROOT_CLASS} style={styles.root} data-testid="rollout-status">
+      <style>{CONSOLE_CSS}</style>
+      {status === undefined ? (
+        <p style={styles.muted}>Loading rollouts…</p>
       ) : (
-        rollouts.map((rollout) => <RolloutCard key={rollout.name} rollout={rollout} />)
-      )}
-      <h2 style={styles.heading}>Migrations</h2>
-      {migrations.length === 0 ? (
-        <p style={styles.muted}>No migration has run yet.</p>
-      ) : (
-        migrations.map((migration) => <MigrationRow key={migration.runId} migration={migration} />)
+        <Sections status={status} />
       )}
     </div>
   );
 }
 
-export { MigrationRow, RolloutCard };
-export type { Status };
+export { Ledger, MigrationRow, OperatorConsole, OperatorConsoleView, RolloutCard };
+export { rolloutActions, runActions, type RolloutActions, type RunAction } from "./allowed.js";
+export {
+  isUnauthorized,
+  messageOf,
+  operatorActions,
+  useOperatorConsole,
+  type ConsoleData,
+  type MutationRunner,
+  type OperatorActions,
+  type OperatorApi,
+} from "./operator.js";
+export type { OperatorStatus, Status };

@@ -14,6 +14,7 @@ export const ERROR_KINDS = [
   "UnknownRollout",
   "ImpossiblePhaseMove",
   "PhaseGateClosed",
+  "Unauthorized",
 ] as const;
 export type RolloutErrorKind = (typeof ERROR_KINDS)[number];
 

@@ -18,3 +18,9 @@ export const DRY_RUN_REPORT_KEY = "convexRolloutsDryRunReport";
  * the component then runs the batch again without them.
  */
 export const SKIPPED_KEY = "convexRolloutsSkipped";
+
+/**
+ * A retry run's cursor: the last ledger entry it took (a document id), marked
+ * so it is never read as a table cursor.
+ */
+export const RETRY_CURSOR_PREFIX = "failures|";

@@ -27,6 +27,17 @@ export const vMigrationAddress = v.object({
 });
 export type MigrationAddress = Infer<typeof vMigrationAddress>;
 
+/** What to do when migrateOne throws on a document: stop the run, or record it and go on. */
+export const vOnError = v.union(v.literal("stop"), v.literal("skip"));
+export type OnError = Infer<typeof vOnError>;
+
+/**
+ * A document migrateOne threw on, and the error: what a batch with
+ * `onError: "skip"` reports to the component, and what a plan report lists.
+ */
+export const vDocumentError = v.object({ id: v.string(), error: v.string() });
+export type DocumentError = Infer<typeof vDocumentError>;
+
 /**
  * The one-batch request the component sends to an app migration, through the
  * `step` argument of the mutation that `define()` returns.
@@ -40,7 +51,7 @@ export const vStep = v.union(
     cursor: v.union(v.string(), v.null()),
     batchSize: v.number(),
     dryRun: v.boolean(),
-    onError: v.optional(v.union(v.literal("stop"), v.literal("skip"))),
+    onError: v.optional(vOnError),
     /** Documents to leave out: they failed in a first attempt at this batch. */
     skip: v.optional(v.array(v.string())),
     /** Cap the page's reads (adaptive runs), so it cannot read past the limits. */
@@ -69,7 +80,7 @@ export const vDescription = v.object({
   /** The batch size `define()` or the client's options fix; null lets runs choose their own. */
   batchSize: v.union(v.number(), v.null()),
   /** What runs do by default when migrateOne throws. */
-  onError: v.union(v.literal("stop"), v.literal("skip")),
+  onError: vOnError,
 });
 export type Description = Infer<typeof vDescription>;
 
@@ -82,10 +93,6 @@ export const vSample = v.object({
   after: v.any(),
 });
 export type Sample = Infer<typeof vSample>;
-
-/** What to do when migrateOne throws on a document: stop the run, or record it and go on. */
-export const vOnError = v.union(v.literal("stop"), v.literal("skip"));
-export type OnError = Infer<typeof vOnError>;
 
 /** A document migrateOne threw on, as the failure ledger keeps it. */
 export const vFailure = v.object({ documentId: v.string(), error: v.string(), at: v.number() });
@@ -113,7 +120,7 @@ export const vDryRunReport = v.object({
   wouldChange: v.number(),
   unchanged: v.number(),
   wouldFail: v.number(),
-  errors: v.array(v.object({ id: v.string(), error: v.string() })),
+  errors: v.array(vDocumentError),
   samples: v.array(vSample),
   /** Batches covered, each run for real and rolled back. */
   batches: v.number(),
@@ -208,6 +215,18 @@ export const vPhase = v.union(
 );
 export type Phase = Infer<typeof vPhase>;
 
+/**
+ * A rollout as the app declares it (`migrations.rollout()`), sent with every
+ * call that moves, verifies or shows it: the component stores nothing until a
+ * rollout is moved, so the app's declaration is what names its backfill.
+ */
+export const vDeclaredRollout = v.object({
+  name: v.string(),
+  backfill: vMigrationAddress,
+  hasVerify: v.boolean(),
+});
+export type DeclaredRollout = Infer<typeof vDeclaredRollout>;
+
 /** A verify pass: a batched check of every document of the backfill's table. */
 export const vVerifyStatus = v.object({
   state: vRunState,
@@ -276,6 +295,27 @@ export const vStatus = v.object({
   rolloutsOmitted: v.optional(v.number()),
 });
 export type Status = Infer<typeof vStatus>;
+
+/**
+ * Who calls an operator function, as the app's `authorize` answers: an
+ * operator may read and act; a viewer may only read. `name` is kept as `by`
+ * in what an operator does (transitions, retry runs).
+ */
+export const vOperator = v.object({
+  role: v.union(v.literal("operator"), v.literal("viewer")),
+  name: v.string(),
+});
+export type Operator = Infer<typeof vOperator>;
+export type OperatorRole = Operator["role"];
+
+/** Status as an operator function answers it: for whom, and whether error text was hidden. */
+export const vOperatorStatus = v.object({
+  ...vStatus.fields,
+  operator: vOperator,
+  /** True when `migrateOne`'s error text and cursors were replaced (ids and kinds remain). */
+  redacted: v.boolean(),
+});
+export type OperatorStatus = Infer<typeof vOperatorStatus>;
 
 /** How many mismatching ids a verify pass keeps. */
 export const MAX_MISMATCH_IDS = 10;

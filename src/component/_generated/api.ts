@@ -14,6 +14,7 @@ import type * as controls from "../controls.js";
 import type * as decisions from "../decisions.js";
 import type * as drivers from "../drivers.js";
 import type * as ledger from "../ledger.js";
+import type * as legacy from "../legacy.js";
 import type * as lib from "../lib.js";
 import type * as monitor from "../monitor.js";
 import type * as phases from "../phases.js";
@@ -37,6 +38,7 @@ const fullApi: ApiFromModules<{
   decisions: typeof decisions;
   drivers: typeof drivers;
   ledger: typeof ledger;
+  legacy: typeof legacy;
   lib: typeof lib;
   monitor: typeof monitor;
   phases: typeof phases;

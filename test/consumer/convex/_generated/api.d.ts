@@ -9,6 +9,7 @@
  */
 
 import type * as migrations from "../migrations.js";
+import type * as switched from "../switched.js";
 
 import type {
   ApiFromModules,
@@ -18,6 +19,7 @@ import type {
 
 declare const fullApi: ApiFromModules<{
   migrations: typeof migrations;
+  switched: typeof switched;
 }>;
 
 /**
@@ -47,5 +49,6 @@ export declare const internal: FilterApi<
 >;
 
 export declare const components: {
+  migrations: import("convex-rollouts/migrations/_generated/component.js").ComponentApi<"migrations">;
   rollouts: import("convex-rollouts/_generated/component.js").ComponentApi<"rollouts">;
 };

@@ -1,0 +1,2 @@
+// The engine's functions, registered in the drop-in component under the same paths.
+export * from "../../component/batch.js";

@@ -1,0 +1,142 @@
+/**
+ * The console offers only what a state allows (src/react/allowed.ts), for
+ * every run state and every phase; the browser tests show the buttons.
+ */
+import { describe, expect, test } from "vitest";
+import type { MigrationStatus, Phase, RolloutStatus, RunState } from "../src/client/index.js";
+import { rolloutActions, runActions } from "../src/react/allowed.js";
+
+function run(overrides: Partial<MigrationStatus> = {}): MigrationStatus {
+  return {
+    name: "migrations:fillNameParts",
+    runId: "r1",
+    state: "running",
+    mode: "all",
+    isDone: false,
+    processed: 100,
+    changed: 100,
+    failed: 0,
+    failures: [],
+    onError: "stop",
+    batches: 1,
+    batchSize: 100,
+    adaptive: true,
+    delayMs: 0,
+    rate: null,
+    estimatedTotal: null,
+    percent: null,
+    etaMs: null,
+    cursor: null,
+    startedAt: 0,
+    attemptStartedAt: 0,
+    next: [],
+    commands: {
+      watch: "",
+      start: "",
+      cancel: "",
+      pause: "",
+      resume: "",
+      startOver: "",
+      retryFailed: "",
+    },
+    ...overrides,
+  };
+}
+
+const failure = { documentId: "d1", error: "bad", at: 0 };
+
+describe("a run offers", () => {
+  test.each<[RunState, Partial<MigrationStatus>, string[]]>([
+    ["running", {}, ["pause", "throttle", "cancel"]],
+    ["running", { error: "Retry 2 of 5 after: boom" }, ["pause", "throttle", "cancel"]],
+    [
+      "running",
+      { error: "Recovering: its scheduled batch failed. The monitor retries it within a minute" },
+      ["resume", "pause", "throttle", "cancel"],
+    ],
+    ["paused", {}, ["resume", "throttle", "cancel"]],
+    ["failed", { error: "migrateOne threw" }, ["resume", "throttle"]],
+    ["canceled", {}, ["resume", "throttle"]],
+    ["done", { isDone: true }, []],
+    ["done", { isDone: true, failures: [failure] }, ["retryFailed"]],
+    ["done", { isDone: true, mode: "retryFailed", failures: [failure] }, ["retryFailed"]],
+  ])("%s %j: %j", (state, overrides, expected) => {
+    expect(runActions(run({ state, ...overrides }))).toEqual(expected);
+  });
+
+  test("nothing for a verify pass, which its rollout steers", () => {
+    for (const state of ["running", "paused", "done", "failed", "canceled"] as const) {
+      expect(runActions(run({ state, mode: "verify" }))).toEqual([]);
+    }
+  });
+});
+
+function rollout(phase: Phase, overrides: Partial<RolloutStatus> = {}): RolloutStatus {
+  const order: Phase[] = ["schema", "dualWrite", "backfill", "readNew", "complete"];
+  const to = order[order.indexOf(phase) + 1];
+  return {
+    name: "users.splitName",
+    phase,
+    next: to ? { to, open: true, detail: "ok", command: "npx convex run …" } : null,
+    backfill: { name: "migrations:fillNameParts", run: null },
+    hasVerify: true,
+    verify: null,
+    transitions: [],
+    updatedAt: 0,
+    ...overrides,
+  };
+}
+
+describe("a rollout offers", () => {
+  test("advance to the next phase, enabled only with the gate open; none once complete", () => {
+    expect(rolloutActions(rollout("schema")).advance).toMatchObject({
+      to: "dualWrite",
+      open: true,
+      final: false,
+    });
+    const closed = rollout("backfill", {
+      next: { to: "readNew", open: false, detail: "the backfill is running", command: "" },
+    });
+    expect(rolloutActions(closed).advance).toEqual({
+      to: "readNew",
+      open: false,
+      why: "the backfill is running",
+      final: false,
+    });
+    expect(rolloutActions(rollout("readNew")).advance).toMatchObject({
+      to: "complete",
+      final: true,
+    });
+    expect(rolloutActions(rollout("complete")).advance).toBeNull();
+  });
+
+  test("rollback one phase back, never from schema or complete", () => {
+    expect(rolloutActions(rollout("schema")).rollback).toBeNull();
+    expect(rolloutActions(rollout("dualWrite")).rollback).toEqual({ to: "schema" });
+    expect(rolloutActions(rollout("backfill")).rollback).toEqual({ to: "dualWrite" });
+    expect(rolloutActions(rollout("readNew")).rollback).toEqual({ to: "backfill" });
+    expect(rolloutActions(rollout("complete")).rollback).toBeNull();
+  });
+
+  test("a verify pass once the backfill is done, with a check, and none running", () => {
+    const done = { name: "migrations:fillNameParts", run: run({ state: "done", isDone: true }) };
+    const running = { name: "migrations:fillNameParts", run: run() };
+    const pass = (state: RunState) => ({
+      state,
+      checked: 1,
+      mismatches: 0,
+      firstMismatchIds: [],
+      cursor: null,
+      batches: 1,
+      startedAt: 0,
+    });
+    expect(rolloutActions(rollout("dualWrite")).verify).toBe(false);
+    expect(rolloutActions(rollout("backfill", { backfill: running })).verify).toBe(false);
+    expect(rolloutActions(rollout("backfill", { backfill: done })).verify).toBe(true);
+    expect(
+      rolloutActions(rollout("backfill", { backfill: done, verify: pass("running") })).verify,
+    ).toBe(false);
+    expect(rolloutActions(rollout("readNew", { verify: pass("done") })).verify).toBe(true);
+    expect(rolloutActions(rollout("readNew", { hasVerify: false })).verify).toBe(false);
+  });
+});
