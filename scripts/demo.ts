@@ -13,6 +13,7 @@ import { numberFlag, parseFlags, runMain } from "./cli.js";
 import { setupExample } from "./exampleApp.js";
 import { ProgressView, seconds, shortName, statusTable } from "./progress.js";
 import { operateBackfill } from "./operateDemo.js";
+import { walkDeclarative } from "./reshapeDemo.js";
 import { walkRollout } from "./rolloutDemo.js";
 import { drainScheduled } from "./scheduler.js";
 import { seedExample, verifyExample, type Check } from "./seed.js";
@@ -142,8 +143,12 @@ async function main(): Promise<boolean> {
   const rolloutChecks = await walkRollout(t, { tty: opts.tty, every: opts.every });
   console.log(`  rollout walked through every phase in ${lap()}\n`);
 
-  console.log("7. Checking the data");
-  const checks = [...migrationChecks, ...operationChecks, ...rolloutChecks];
+  console.log("7. A declarative rollout: users.emailDomain, written by the app's triggers");
+  const declarativeChecks = await walkDeclarative(t, { tty: opts.tty, every: opts.every });
+  console.log(`  rollout walked through every phase in ${lap()}\n`);
+
+  console.log("8. Checking the data");
+  const checks = [...migrationChecks, ...operationChecks, ...rolloutChecks, ...declarativeChecks];
   for (const c of checks) console.log(`  ${c.ok ? "ok  " : "FAIL"} ${c.label}: ${c.detail}`);
   const ok = checks.every((c) => c.ok);
   console.log(

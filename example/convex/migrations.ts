@@ -1,10 +1,15 @@
 import { Rollouts } from "convex-rollouts";
+import { v } from "convex/values";
 import { components, internal } from "./_generated/api";
 import type { DataModel } from "./_generated/dataModel";
 import { internalMutation } from "./_generated/server";
 import { countWords } from "./posts";
-import { joinName, splitName } from "./names";
+import { domainOf, joinName, splitName } from "./names";
+import { triggers } from "./triggers";
 
+// Migrations write through the plain internalMutation: none of them writes the email while
+// users.emailDomain is live. One that does would pass the wrapped one from ./triggers instead,
+// so that its writes are converted too (at the triggers' cost of reads per write).
 export const migrations = new Rollouts<DataModel>(components.rollouts, { internalMutation });
 
 /** Users created before plans existed get the free plan. */
@@ -62,6 +67,19 @@ export const nameSplit = migrations.rollout("users.splitName", {
   backfill: internal.migrations.fillNameParts,
   table: "users",
   verify: (user) => user.firstName !== undefined && joinName(user) === user.name,
+});
+
+/**
+ * The declarative form: each user's email domain, kept in step with the email.
+ * The package backfills it (this export is the backfill), verifies it, writes
+ * it on every write through the app's wrapped mutations from dualWrite on, and
+ * reads it typed (`usersEmailDomain.read(ctx, user).emailDomain` is a string).
+ */
+export const usersEmailDomain = migrations.reshape("users.emailDomain", {
+  table: "users",
+  up: (user) => ({ emailDomain: domainOf(user.email) }),
+  validator: { emailDomain: v.string() },
+  triggers,
 });
 
 // npx convex run migrations:run '{fn: "migrations:setDefaultPlan"}'

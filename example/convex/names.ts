@@ -9,3 +9,14 @@ export function splitName(name: string): { firstName: string; lastName: string }
 export function joinName(parts: { firstName?: string; lastName?: string }): string {
   return [parts.firstName ?? "", parts.lastName ?? ""].filter((part) => part !== "").join(" ");
 }
+
+/** The domain of an email address, lowercased: "" when it has none. */
+export function domainOf(email: string): string {
+  const at = email.lastIndexOf("@");
+  return at === -1
+    ? ""
+    : email
+        .slice(at + 1)
+        .trim()
+        .toLowerCase();
+}

@@ -10,6 +10,8 @@ export default defineSchema({
     // The users.splitName rollout: `name` split in two. Optional until the rollout completes.
     firstName: v.optional(v.string()),
     lastName: v.optional(v.string()),
+    // The users.emailDomain rollout (declarative): optional until it completes.
+    emailDomain: v.optional(v.string()),
   }).index("by_email", ["email"]),
   posts: defineTable({
     authorId: v.id("users"),

@@ -1,7 +1,8 @@
 import { v } from "convex/values";
 import type { Doc } from "./_generated/dataModel";
-import { internalMutation, internalQuery, type QueryCtx } from "./_generated/server";
-import { nameSplit } from "./migrations";
+import { internalQuery, type QueryCtx } from "./_generated/server";
+import { internalMutation } from "./functions";
+import { nameSplit, usersEmailDomain } from "./migrations";
 import { joinName, splitName } from "./names";
 
 /** From dualWrite on, every write of a name writes its parts too (the phase is read in this transaction). */
@@ -59,6 +60,21 @@ export const directory = internalQuery({
   handler: async (ctx, { limit }) => {
     const displayName = await nameReader(ctx);
     return (await ctx.db.query("users").take(limit)).map(displayName);
+  },
+});
+
+/** How many users each email domain has: the declarative rollout's typed read, in any phase. */
+export const countByDomain = internalQuery({
+  args: {},
+  returns: v.record(v.string(), v.number()),
+  handler: async (ctx) => {
+    const inNewShape = await usersEmailDomain.reader(ctx);
+    const counts: Record<string, number> = {};
+    for await (const user of ctx.db.query("users")) {
+      const { emailDomain } = inNewShape(user);
+      counts[emailDomain] = (counts[emailDomain] ?? 0) + 1;
+    }
+    return counts;
   },
 });
 

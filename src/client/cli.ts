@@ -14,14 +14,19 @@ import {
 } from "convex/server";
 import { v, type ObjectType, type PropertyValidators } from "convex/values";
 import type { Same } from "../shared/pin.js";
-import type { DryRunReport, MigrationStatus, RolloutStatus, Status } from "../shared/validators.js";
+import type { DryRunReport, MigrationStatus, RolloutStatus } from "../shared/validators.js";
+import type { StatusWithContracts } from "./contract.js";
 import type { Rollouts } from "./index.js";
 
 const vWho = { by: v.optional(v.string()), reason: v.optional(v.string()) };
 
 export type CliVerbs = {
   /** `npx convex run migrations:status --watch` */
-  status: RegisteredQuery<"internal", { names?: string[]; limit?: number }, Promise<Status>>;
+  status: RegisteredQuery<
+    "internal",
+    { names?: string[]; limit?: number },
+    Promise<StatusWithContracts>
+  >;
   /** `npx convex run migrations:cancel '{name: "migrations:setDefault"}'` */
   cancel: RegisteredMutation<"internal", { name: string }, Promise<MigrationStatus>>;
   /** `npx convex run migrations:cancelAll` */

@@ -5,6 +5,7 @@
 import {
   getFunctionName,
   internalMutationGeneric,
+  type DocumentByName,
   type GenericDataModel,
   type GenericMutationCtx,
   type MutationBuilder,
@@ -22,12 +23,22 @@ import {
   type OnError,
   type RolloutStatus,
   type StartResult,
-  type Status,
 } from "../shared/validators.js";
 import { planToEnd } from "./actions.js";
 import { vMigrationArgs } from "./args.js";
 import type { AnyDoc, BatchSpec, MigrationSpec } from "./batch.js";
 import { cliVerbs } from "./cli.js";
+import { forgetPhases } from "./transaction.js";
+import { withContracts, type Contract, type StatusWithContracts } from "./contract.js";
+import {
+  declareRollout,
+  referenceTo,
+  type DeclarativeRollout,
+  type DeclarativeSpec,
+  type FieldsOf,
+  type NewShape,
+  type ShapeValidator,
+} from "./declarative.js";
 import { operatorFunctions, type OperatorApiOptions, type OperatorFunctions } from "./operators.js";
 import { addressOf, moduleOf } from "./names.js";
 import { Rollout, type AnyRolloutSpec } from "./rollout.js";
@@ -63,6 +74,17 @@ export { MAX_BATCH_SIZE, PHASES } from "../shared/validators.js";
 export { ADAPTIVE_MAX, ADAPTIVE_START, CONVEX_LIMITS } from "../shared/limits.js";
 export { Rollout, type AnyRolloutSpec, type RolloutSpec } from "./rollout.js";
 export type { CliVerbs } from "./cli.js";
+export { addField, removeField, renameField, retypeField, splitField } from "./recipes.js";
+export type { Contract, RolloutStatusWithContract, StatusWithContracts } from "./contract.js";
+export type {
+  AppTriggers,
+  DeclarativeRollout,
+  DeclarativeSpec,
+  FieldsOf,
+  NewShape,
+  ShapeValidator,
+  TriggerCtx,
+} from "./declarative.js";
 export { MAX_REASON_LENGTH, type OperatorApiOptions, type OperatorFunctions } from "./operators.js";
 export { HIDDEN, redactError, redactStatus } from "./redact.js";
 export type { CustomRange, MigrateOne, MigrationSpec } from "./batch.js";
@@ -75,6 +97,15 @@ export type RunOptions = Omit<MigrationArgs, "fn" | "step" | "next">;
 /** What starting a migration answers: a status, or in a dry run the plan report. */
 export type RunResult = StartResult | DryRunReport;
 
+/** A declarative spec as `reshape()` hands it on, its types checked by `reshape()`'s signature. */
+type DeclarativeArgs = Parameters<typeof declareRollout>[1];
+
+/** What `reshape()` returns: the backfill to export, with the phase reads and the typed read. */
+export type Reshaped<Doc, Up, Validator, Retired extends PropertyKey> = DeclarativeRollout<
+  Doc,
+  NewShape<Doc, Up, Validator, Retired>
+>;
+
 /** Who moves a rollout and why, kept in its transitions. */
 export type Who = { by?: string; reason?: string };
 
@@ -82,7 +113,7 @@ export class Rollouts<DataModel extends GenericDataModel> {
   /** Rollouts declared on this instance, by name. */
   private readonly rollouts = new Map<
     string,
-    { rollout: Rollout; spec: AnyRolloutSpec<DataModel> }
+    { rollout: Rollout; spec: AnyRolloutSpec<DataModel>; contract?: Contract | null }
   >();
 
   constructor(
@@ -232,18 +263,19 @@ export class Rollouts<DataModel extends GenericDataModel> {
   async status(
     ctx: RunQueryCtx,
     { names, limit }: { names?: string[]; limit?: number } = {},
-  ): Promise<Status> {
+  ): Promise<StatusWithContracts> {
     const declared = await Promise.all(
       [...this.rollouts.values()].map(async ({ rollout, spec }) => ({
         ...(await this.declaration(rollout.name, spec)),
         cliModule: this.verbsModule(getFunctionName(spec.backfill)),
       })),
     );
-    return await ctx.runQuery(this.component.lib.status, {
+    const status = await ctx.runQuery(this.component.lib.status, {
       names: names?.map((n) => this.qualify(n)),
       limit,
       declared,
     });
+    return withContracts(status, (name) => this.rollouts.get(name)?.contract);
   }
 
   /**
@@ -350,9 +382,68 @@ export class Rollouts<DataModel extends GenericDataModel> {
     if (this.rollouts.has(name)) {
       throw rolloutError("InvalidArgument", `The rollout ${name} is declared twice.`, { name });
     }
+    if ("up" in spec) {
+      throw rolloutError(
+        "InvalidArgument",
+        `${name} is declared by its conversion (up): declare it with migrations.reshape().`,
+        { name },
+      );
+    }
     const rollout = new Rollout(name, this.component);
     this.rollouts.set(name, { rollout, spec: spec });
     return rollout;
+  }
+
+  /**
+   * Declares a rollout by its conversion: the package derives the backfill,
+   * the verify, the write path (on the app's convex-helpers `Triggers`) and a
+   * typed read of the new shape. Export what it returns: it is the backfill.
+   *
+   * ```ts
+   * export const usersPlan = migrations.reshape("users.plan", {
+   *   table: "users",
+   *   up: (user) => (user.plan === undefined ? { plan: "free" } : undefined),
+   *   triggers,
+   * });
+   * // in a query or mutation:
+   * const user = await usersPlan.read(ctx, await ctx.db.get("users", id)); // user.plan: "free" | "pro"
+   * ```
+   * Export it as the rollout's name in camelCase ("users.plan" → `usersPlan`)
+   * from the file that exports `migrations.api()`, or say where with `fn`.
+   * (A method of its own, not an overload of `rollout()`: an overloaded or
+   * generic `rollout()` would make TypeScript infer through the generated
+   * `internal` that hand-written rollouts pass as `backfill`, and fail.)
+   */
+  reshape<
+    T extends TableNamesInDataModel<DataModel>,
+    const Up extends FieldsOf<DocumentByName<DataModel, T>>,
+    Validator extends ShapeValidator | undefined = undefined,
+    Retired extends keyof FieldsOf<DocumentByName<DataModel, T>> = never,
+  >(
+    name: string,
+    spec: DeclarativeSpec<DataModel, T, Up, Validator, Retired>,
+  ): Reshaped<DocumentByName<DataModel, T>, Up, Validator, Retired> {
+    if (this.rollouts.has(name)) {
+      throw rolloutError("InvalidArgument", `The rollout ${name} is declared twice.`, { name });
+    }
+    const declared = declareRollout(name, spec as unknown as DeclarativeArgs, this.component, {
+      cliModule: this.options.cliModule,
+      define: (migration) => this.define(migration as unknown as MigrationSpec<DataModel>),
+    });
+    this.rollouts.set(name, {
+      rollout: declared.rollout,
+      spec: {
+        backfill: referenceTo(declared.backfillName),
+        verify: declared.verify,
+      } as unknown as AnyRolloutSpec<DataModel>,
+      contract: declared.contract,
+    });
+    return declared.exported as unknown as Reshaped<
+      DocumentByName<DataModel, T>,
+      Up,
+      Validator,
+      Retired
+    >;
   }
 
   /**
@@ -365,11 +456,12 @@ export class Rollouts<DataModel extends GenericDataModel> {
    */
   async advance(
     ctx: RunMutationCtx,
-    rollout: string | Rollout,
+    rollout: string | { name: string },
     to: string,
     who: { by?: string; reason?: string } = {},
   ): Promise<RolloutStatus> {
     const { spec, rollout: declared } = this.declaredRollout(nameOfRollout(rollout));
+    forgetPhases(ctx);
     return await ctx.runMutation(this.component.rollouts.advance, {
       rollout: await this.declaration(declared.name, spec),
       to,
@@ -387,11 +479,12 @@ export class Rollouts<DataModel extends GenericDataModel> {
    */
   async rollback(
     ctx: RunMutationCtx,
-    rollout: string | Rollout,
+    rollout: string | { name: string },
     who: { by?: string; reason?: string } = {},
   ): Promise<RolloutStatus> {
     const name = nameOfRollout(rollout);
     this.declaredRollout(name);
+    forgetPhases(ctx);
     return await ctx.runMutation(this.component.rollouts.rollback, { name, ...who });
   }
 
@@ -399,7 +492,7 @@ export class Rollouts<DataModel extends GenericDataModel> {
    * Starts a verify pass of a rollout over the whole table (one already
    * running is kept); it writes nothing to the app. Needs `runMutation`.
    */
-  async verify(ctx: RunMutationCtx, rollout: string | Rollout): Promise<RolloutStatus> {
+  async verify(ctx: RunMutationCtx, rollout: string | { name: string }): Promise<RolloutStatus> {
     const { spec, rollout: declared } = this.declaredRollout(nameOfRollout(rollout));
     return await ctx.runMutation(this.component.rollouts.verify, {
       rollout: await this.declaration(declared.name, spec),
@@ -504,6 +597,6 @@ export class Rollouts<DataModel extends GenericDataModel> {
   }
 }
 
-function nameOfRollout(rollout: string | Rollout): string {
+function nameOfRollout(rollout: string | { name: string }): string {
   return typeof rollout === "string" ? rollout : rollout.name;
 }

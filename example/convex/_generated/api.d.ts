@@ -10,9 +10,11 @@
 
 import type * as admin from "../admin.js";
 import type * as dashboard from "../dashboard.js";
+import type * as functions from "../functions.js";
 import type * as migrations from "../migrations.js";
 import type * as names from "../names.js";
 import type * as posts from "../posts.js";
+import type * as triggers from "../triggers.js";
 import type * as users from "../users.js";
 
 import type {
@@ -24,9 +26,11 @@ import type {
 declare const fullApi: ApiFromModules<{
   admin: typeof admin;
   dashboard: typeof dashboard;
+  functions: typeof functions;
   migrations: typeof migrations;
   names: typeof names;
   posts: typeof posts;
+  triggers: typeof triggers;
   users: typeof users;
 }>;
 

@@ -1,0 +1,397 @@
+/**
+ * Declarative rollouts: a rollout declared by its conversion (`up`, optional
+ * `down`, optional new-shape validator) instead of a hand-written backfill and
+ * verify. From it the package makes the backfill (the registered mutation
+ * `rollout()` returns, which the app exports), the verify, the write path on
+ * the app's convex-helpers `Triggers`, and a typed read of the new shape.
+ */
+import {
+  makeFunctionReference,
+  type DocumentByName,
+  type GenericDataModel,
+  type GenericDatabaseWriter,
+  type GenericMutationCtx,
+  type RegisteredMutation,
+  type TableNamesInDataModel,
+} from "convex/server";
+import {
+  v,
+  type GenericValidator,
+  type ObjectType,
+  type PropertyValidators,
+  type VObject,
+} from "convex/values";
+import type { Change } from "convex-helpers/server/triggers";
+import { validate } from "convex-helpers/validators";
+import type { ComponentApi } from "../component/_generated/component.js";
+import { describeError, rolloutError } from "../shared/errors.js";
+import { canonicalName } from "../shared/names.js";
+import type { OnError, Phase } from "../shared/validators.js";
+import type { AnyDoc } from "./batch.js";
+import { contractOf, type Contract } from "./contract.js";
+import {
+  changedKeys,
+  changes,
+  isEmpty,
+  isSettled,
+  planWrite,
+  readPatch,
+  sameValue,
+  traced,
+  type Conversion,
+  type Convert,
+  type Fields,
+} from "./conversion.js";
+import type { RunResult } from "./index.js";
+import { Rollout } from "./rollout.js";
+import { cachedPhase, stateOf } from "./transaction.js";
+import type { MigrationArgs, MigrationRef, PhaseCtx } from "./types.js";
+
+/** The context a trigger gets: the app's mutation context, its writes wrapped with triggers. */
+export type TriggerCtx<DataModel extends GenericDataModel> = {
+  db: GenericDatabaseWriter<DataModel>;
+  runQuery: GenericMutationCtx<DataModel>["runQuery"];
+};
+
+/**
+ * The app's `Triggers` from convex-helpers (`new Triggers<DataModel>()`), whose
+ * `wrapDB` its mutations use: `customMutation(mutation, customCtx(triggers.wrapDB))`.
+ */
+export type AppTriggers<DataModel extends GenericDataModel> = {
+  register<T extends TableNamesInDataModel<DataModel>>(
+    table: T,
+    trigger: (ctx: TriggerCtx<DataModel>, change: Change<DataModel, T>) => Promise<void>,
+  ): void;
+};
+
+/** Fields of a table's documents that a conversion may set (`undefined` removes one). */
+export type FieldsOf<Doc> = {
+  [K in Exclude<keyof Doc, "_id" | "_creationTime">]?: Doc[K] | undefined;
+};
+
+/** A new-shape validator: fields, or an object validator of the document. */
+export type ShapeValidator =
+  PropertyValidators | VObject<Record<string, unknown>, PropertyValidators>;
+
+type ValidatedFields<V> =
+  V extends VObject<infer Type, PropertyValidators>
+    ? Type
+    : V extends PropertyValidators
+      ? ObjectType<V>
+      : never;
+
+/**
+ * A document in the new shape. With a validator: the stored document with the
+ * validator's fields in its types. Without: every field `up` sets is present
+ * (and no longer `undefined`); a field it sets to `undefined` is gone.
+ */
+export type NewShape<Doc, Up, Validator = undefined, Retired extends PropertyKey = never> = Omit<
+  ShapeOf<Doc, Up, Validator>,
+  Retired
+>;
+
+type ShapeOf<Doc, Up, Validator> = [Validator] extends [undefined]
+  ? Omit<Doc, keyof Up> & {
+      [K in keyof Up as [Exclude<Up[K], undefined>] extends [never] ? never : K]-?: Exclude<
+        K extends keyof Doc ? Doc[K] : Up[K],
+        undefined
+      >;
+    }
+  : Omit<Doc, keyof ValidatedFields<Validator>> & ValidatedFields<Validator>;
+
+export type DeclarativeSpec<
+  DataModel extends GenericDataModel,
+  T extends TableNamesInDataModel<DataModel>,
+  Up,
+  Validator,
+  Retired extends PropertyKey = never,
+> = {
+  /** The table whose documents change shape. */
+  table: T;
+  /**
+   * Old shape → new: the fields to set on a document (`undefined` removes one),
+   * or nothing when it is already converted. Read only the old shape's fields,
+   * and be pure: it runs on writes, batches, verify passes and reads.
+   */
+  up: (doc: DocumentByName<DataModel, T>) => Up | undefined | null | void;
+  /**
+   * New shape → old, for writes that set only the new shape (new code), from
+   * dualWrite until readNew: the old fields to set. Without it, write the old
+   * shape (or both) until complete; `up` never overwrites new fields a write set.
+   */
+  down?: (
+    doc: DocumentByName<DataModel, T>,
+  ) => FieldsOf<DocumentByName<DataModel, T>> | undefined | null | void;
+  /** The new shape's fields (or document validator): verify checks every document against it. */
+  validator?: Validator;
+  /**
+   * Old-shape fields the new shape no longer has: the typed read leaves them
+   * out, and from complete on the backfill run again (the contract pass)
+   * removes them from every document, so the narrow schema can be staged.
+   */
+  retire?: readonly Retired[];
+  /** The new shape's fields, for the staged schema status shows at complete. Default: the validator's. */
+  newFields?: readonly string[];
+  /** The app's convex-helpers `Triggers`: the write path is registered on them. */
+  triggers: AppTriggers<DataModel>;
+  /**
+   * Where the app exports what `rollout()` returns, "file:export". Default: the
+   * rollout's name in camelCase in the CLI module, e.g. "migrations:usersPlan"
+   * for "users.plan".
+   */
+  fn?: string;
+  /** Documents per backfill batch. Default: the client's `defaultBatchSize`, else adaptive. */
+  batchSize?: number;
+  /** What backfill runs do when `up` throws: "stop" (default), or "skip" and record it. */
+  onError?: OnError;
+};
+
+/** Any declarative spec: what tells it apart from a hand-written one is `up`. */
+export type AnyDeclarativeSpec = { table: string; up: Convert; backfill?: undefined };
+
+/**
+ * What `reshape()` returns. Export it: it is the
+ * backfill migration (an internal mutation: `npx convex run migrations:usersPlan`
+ * starts or resumes it, `'{dryRun: true}'` plans it), and it carries the phase
+ * reads and the typed read.
+ */
+export type DeclarativeRollout<Doc, Shape> = RegisteredMutation<
+  "internal",
+  MigrationArgs,
+  Promise<RunResult>
+> & {
+  /** The rollout's name, e.g. "users.plan". */
+  readonly name: string;
+  /** The function name the component calls, e.g. "migrations:usersPlan". */
+  readonly fn: string;
+  readonly table: string;
+  /** The live phase, read in the caller's transaction (see `Rollout.phase`). */
+  phase(ctx: PhaseCtx): Promise<Phase>;
+  /** True from dualWrite on. The triggers already write the new shape; this is for other code. */
+  writesNew(ctx: PhaseCtx): Promise<boolean>;
+  /** True from readNew on. */
+  readsNew(ctx: PhaseCtx): Promise<boolean>;
+  /**
+   * The document in the new shape, converted in memory where it is not yet
+   * (writes nothing); reads the phase once per transaction. Null stays null.
+   */
+  read<D extends Doc | null>(ctx: PhaseCtx, doc: D): Promise<D extends null ? null : Shape>;
+  /** For many documents: one phase read, then a converter. */
+  reader(ctx: PhaseCtx): Promise<(doc: Doc) => Shape>;
+  /** `doc` with everything `up` sets, in memory. */
+  convert(doc: Doc): Shape;
+  /** What verify checks: `up` has nothing left to change, and the validator holds. */
+  isConverted(doc: Doc): boolean;
+  /** The hand-written form's object, for APIs that take a `Rollout`. */
+  readonly rollout: Rollout;
+  /** The schema change to stage after complete, when the spec says what it is. */
+  readonly contract: Contract | null;
+};
+
+/** What the client needs to know to register a declarative rollout on its instance. */
+export type Declared = {
+  exported: DeclarativeRollout<AnyDoc, AnyDoc>;
+  rollout: Rollout;
+  /** The spec the instance keeps: a backfill reference and a verify, as a hand-written one. */
+  verify: (doc: AnyDoc) => boolean;
+  backfillName: string;
+  table: string;
+  contract: Contract | null;
+};
+
+/**
+ * Converting the same document more often than this in one transaction is
+ * taken for a loop (conversions that undo each other). The count is not reset
+ * by the app's own writes: with several triggers, convex-helpers queues them,
+ * and a trigger cannot tell an app write from another trigger's.
+ */
+const MAX_CONVERSIONS_PER_DOC = 100;
+
+/** "users.plan" → "usersPlan". */
+export function exportNameOf(rollout: string): string {
+  const parts = rollout.split(/[^A-Za-z0-9_$]+/).filter((part) => part !== "");
+  return parts.map((part, i) => (i === 0 ? part : part[0]!.toUpperCase() + part.slice(1))).join("");
+}
+
+/** Builds a declarative rollout: its backfill (made with `define`), verify, triggers and reads. */
+export function declareRollout(
+  name: string,
+  spec: AnyDeclarativeSpec & {
+    down?: Convert;
+    validator?: GenericValidator | PropertyValidators;
+    retire?: readonly string[];
+    newFields?: readonly string[];
+    triggers: AppTriggers<GenericDataModel>;
+    fn?: string;
+    batchSize?: number;
+    onError?: OnError;
+  },
+  component: ComponentApi,
+  context: {
+    cliModule: string | undefined;
+    define: (migration: {
+      table: string;
+      migrateOne: (
+        ctx: GenericMutationCtx<GenericDataModel>,
+        doc: AnyDoc,
+      ) => Promise<Fields | undefined>;
+      batchSize?: number;
+      onError?: OnError;
+    }) => RegisteredMutation<"internal", MigrationArgs, Promise<RunResult>>;
+  },
+): Declared {
+  const { table } = spec;
+  const fn = canonicalName(spec.fn ?? `${context.cliModule ?? "migrations"}:${exportNameOf(name)}`);
+  if (!fn.includes(":") || fn.endsWith(":")) {
+    throw rolloutError(
+      "InvalidArgument",
+      `fn of ${name} must be "file:export", e.g. "migrations:${exportNameOf(name)}"; got "${spec.fn}".`,
+      { rollout: name },
+    );
+  }
+  const rollout = new Rollout(name, component);
+  const conversion: Conversion = { rollout: name, up: spec.up, down: spec.down };
+  const validator =
+    spec.validator === undefined
+      ? null
+      : isValidator(spec.validator)
+        ? spec.validator
+        : v.object(spec.validator);
+  const upPatch = (doc: AnyDoc) => {
+    const up = traced(name, "up", spec.up, doc);
+    return { up, patch: changes(up.fields, doc) };
+  };
+  const isConverted = (doc: AnyDoc) =>
+    isEmpty(upPatch(doc).patch) &&
+    (validator === null || validate(validator, doc, { allowUnknownFields: true }));
+  const toShape = (doc: AnyDoc, phase: Phase): AnyDoc => {
+    const { up, patch } = upPatch(doc);
+    const fields = readPatch(up, patch, doc, phase);
+    return isEmpty(fields) ? doc : withFields(doc, fields);
+  };
+
+  const retire = [...(spec.retire ?? [])];
+  const backfill = context.define({
+    table,
+    batchSize: spec.batchSize,
+    onError: spec.onError,
+    migrateOne: async (ctx, doc) => {
+      const { up, patch } = upPatch(doc);
+      const retiring = retire.filter((field) => doc[field] !== undefined);
+      if (isEmpty(patch) && retiring.length === 0) return undefined;
+      const phase = await cachedPhase(rollout, ctx);
+      // A run after readNew must not overwrite what new code wrote; after
+      // complete it is the contract pass, removing the retired fields.
+      const fields = readPatch(up, patch, doc, phase);
+      if (phase === "complete") for (const field of retiring) fields[field] = undefined;
+      if (isEmpty(fields)) return undefined;
+      stateOf(ctx)?.echoes.set(`${name}:${doc._id}`, fields);
+      return fields;
+    },
+  });
+
+  spec.triggers.register(table, async (ctx, change) => {
+    if (change.operation === "delete") return;
+    const doc = change.newDoc as AnyDoc;
+    const state = stateOf(ctx);
+    const key = `${name}:${doc._id}`;
+    const changed = changedKeys(change.oldDoc, doc);
+    const echo = state?.echoes.get(key);
+    if (echo !== undefined) {
+      state!.echoes.delete(key);
+      // Our own patch, seen by the triggers it fired: nothing more to do for it.
+      if ([...changed].every((k) => k in echo && sameValue(echo[k], doc[k]))) return;
+    }
+    // `up` or `down` throwing on a document must not fail the app's write: the
+    // document is left as written, and the backfill and verify report it.
+    const unconvertible = (error: unknown) => {
+      console.error(
+        `${name}: could not convert ${doc._id} of "${table}", left as written ` +
+          `(the backfill and verify will report it): ${describeError(error)}`,
+      );
+    };
+    try {
+      // A document in both shapes needs nothing, whatever the phase: no phase read, no write.
+      if (isSettled(conversion, doc)) return;
+    } catch (error) {
+      return unconvertible(error);
+    }
+    const phase = await cachedPhase(rollout, ctx);
+    let patch: Fields;
+    try {
+      patch = planWrite(conversion, doc, changed, phase);
+    } catch (error) {
+      return unconvertible(error);
+    }
+    if (isEmpty(patch)) return;
+    const writes = (state?.conversions.get(key) ?? 0) + 1;
+    if (writes > MAX_CONVERSIONS_PER_DOC) {
+      throw rolloutError(
+        "InvalidArgument",
+        `${name} converted document ${doc._id} ${MAX_CONVERSIONS_PER_DOC} times in one ` +
+          `transaction: its up and down (or another trigger) keep undoing each other. ` +
+          `Make up(down(doc)) and down(up(doc)) change nothing.`,
+        { rollout: name, documentId: doc._id },
+      );
+    }
+    state?.conversions.set(key, writes);
+    state?.echoes.set(key, patch);
+    // Through the triggers' writer, so the app's other triggers see the conversion too.
+    await ctx.db.patch(table as never, doc._id as never, patch as never);
+  });
+
+  const methods = {
+    fn,
+    table,
+    rollout,
+    phase: (ctx: PhaseCtx) => rollout.phase(ctx),
+    writesNew: (ctx: PhaseCtx) => rollout.writesNew(ctx),
+    readsNew: (ctx: PhaseCtx) => rollout.readsNew(ctx),
+    read: async (ctx: PhaseCtx, doc: AnyDoc | null) =>
+      doc === null ? null : toShape(doc, await cachedPhase(rollout, ctx)),
+    reader: async (ctx: PhaseCtx) => {
+      const phase = await cachedPhase(rollout, ctx);
+      return (doc: AnyDoc) => toShape(doc, phase);
+    },
+    convert: (doc: AnyDoc) => toShape(doc, "backfill"),
+    isConverted,
+    contract: null as Contract | null,
+  };
+  methods.contract = contractOf({
+    rollout: name,
+    fn,
+    table,
+    validator,
+    newFields: spec.newFields,
+    retire,
+  });
+  const exported = Object.assign(backfill, methods);
+  // A function's own `name` is read-only by assignment; the rollout's name replaces it.
+  Object.defineProperty(exported, "name", { value: name });
+  return {
+    exported: exported as unknown as DeclarativeRollout<AnyDoc, AnyDoc>,
+    rollout,
+    verify: isConverted,
+    backfillName: fn,
+    table,
+    contract: methods.contract,
+  };
+}
+
+/** A reference to the exported backfill, for the instance's bookkeeping. */
+export function referenceTo(fn: string): MigrationRef {
+  return makeFunctionReference<"mutation", MigrationArgs>(fn) as unknown as MigrationRef;
+}
+
+function withFields(doc: AnyDoc, fields: Fields): AnyDoc {
+  const out: AnyDoc = { ...doc };
+  for (const [k, value] of Object.entries(fields)) {
+    if (value === undefined) delete out[k];
+    else out[k] = value;
+  }
+  return out;
+}
+
+function isValidator(value: GenericValidator | PropertyValidators): value is GenericValidator {
+  return "isConvexValidator" in value && value.isConvexValidator === true;
+}

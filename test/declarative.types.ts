@@ -1,0 +1,96 @@
+/**
+ * Type tests of declarative rollouts, checked by `tsc` in `npm run typecheck`
+ * (this file is not run): after `read`, the new shape's fields are required
+ * and retired fields are gone; the stored document keeps the widened types.
+ * Each `@ts-expect-error` fails the typecheck if the line stops being an error.
+ */
+import { v } from "convex/values";
+import { addField, retypeField } from "../src/client/index.js";
+import { peopleAge } from "./fixtures/reshape/age.js";
+import { appFor, query } from "./fixtures/reshape/app.js";
+import { peopleEmail } from "./fixtures/reshape/email.js";
+import { peopleNickname } from "./fixtures/reshape/nickname.js";
+import { peoplePlan } from "./fixtures/reshape/plan.js";
+import { peopleSplit } from "./fixtures/reshape/split.js";
+
+export const typedReads = query({
+  args: { id: v.id("people") },
+  handler: async (ctx, { id }) => {
+    const doc = await ctx.db.get("people", id);
+    if (doc === null) return null;
+
+    const split = await peopleSplit.read(ctx, doc);
+    const first: string = split.firstName;
+    const last: string = split.lastName;
+    // @ts-expect-error stored, firstName is optional during the rollout
+    const storedFirst: string = doc.firstName;
+    // @ts-expect-error the new shape has no name: it is retired
+    void split.name;
+
+    const plan: "free" | "pro" = (await peoplePlan.read(ctx, doc)).plan;
+    // @ts-expect-error stored, plan may be missing
+    const storedPlan: "free" | "pro" = doc.plan;
+
+    const age: number = (await peopleAge.read(ctx, doc)).age;
+    // @ts-expect-error stored, age may still be a string
+    const storedAge: number = doc.age;
+
+    const email = await peopleEmail.read(ctx, doc);
+    const contact: string = email.contactEmail;
+    // @ts-expect-error renamed: the new shape has no email
+    void email.email;
+
+    // @ts-expect-error removed: the new shape has no nickname
+    void (await peopleNickname.read(ctx, doc)).nickname;
+
+    // Null stays null, and says so.
+    const maybe = await peopleSplit.read(ctx, await ctx.db.get("people", id));
+    // @ts-expect-error maybe null
+    void maybe.firstName;
+    const toNew = await peopleSplit.reader(ctx);
+    const firsts: string[] = (await ctx.db.query("people").collect()).map(
+      (p) => toNew(p).firstName,
+    );
+    return { first, last, storedFirst, plan, storedPlan, age, storedAge, contact, firsts };
+  },
+});
+
+const app = appFor("types");
+
+export const wrongField = app.migrations.reshape("types.wrongField", {
+  table: "people",
+  // @ts-expect-error people have no `nope` field
+  up: () => ({ nope: 1 }),
+  triggers: app.triggers,
+});
+
+// @ts-expect-error plan is "free" | "pro", never "gold"
+export const wrongType = app.migrations.reshape("types.wrongType", {
+  table: "people",
+  ...addField("plan", "gold"),
+  triggers: app.triggers,
+});
+
+// @ts-expect-error the schema's age is a string or a number, never a boolean
+export const wrongRetype = app.migrations.reshape("types.wrongRetype", {
+  table: "people",
+  ...retypeField("age", v.boolean(), (age: string) => age === "yes"),
+  triggers: app.triggers,
+});
+
+export const byHand = app.migrations.reshape("types.byHand", {
+  table: "people",
+  up: (p) => (p.plan === undefined ? { plan: "free" } : undefined),
+  validator: { plan: v.union(v.literal("free"), v.literal("pro")) },
+  triggers: app.triggers,
+});
+export const byHandRead = query({
+  args: { id: v.id("people") },
+  handler: async (ctx, { id }) => {
+    const person = await byHand.read(ctx, await ctx.db.get("people", id));
+    const plan: "free" | "pro" | undefined = person?.plan;
+    // @ts-expect-error "free" | "pro", never "gold"
+    const gold: "gold" | undefined = person?.plan;
+    return { plan, gold };
+  },
+});

@@ -1,0 +1,221 @@
+/**
+ * Every recipe through every phase, against an app that keeps writing
+ * through its triggered mutations: old code before and during the backfill,
+ * new code from readNew on (where the recipe has a `down`), a stray old
+ * writer after complete; then the contract pass. In every phase the typed
+ * read answers the new shape for every document.
+ */
+import { makeFunctionReference } from "convex/server";
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { expectRolloutError } from "./harness.js";
+import { splitName } from "./fixtures/reshape/split.js";
+import {
+  appOf,
+  drain,
+  runScheduledOnce,
+  seed,
+  setupReshape,
+  type Person,
+  type PersonId,
+} from "./reshapeHarness.js";
+
+beforeEach(() => vi.useFakeTimers());
+afterEach(() => vi.useRealTimers());
+
+type Recipe = {
+  module: string;
+  rollout: string;
+  backfill: string;
+  /** A document as old code inserts it. */
+  oldInsert: (i: number) => Record<string, unknown>;
+  /** A patch as old code writes it. */
+  oldPatch: (i: number) => Record<string, unknown>;
+  /** A patch and an insert as new code writes them (only the new shape), for recipes with `down`. */
+  newPatch?: (i: number) => Record<string, unknown>;
+  newInsert?: (i: number) => Record<string, unknown>;
+  /** Stored in the new shape (and, until complete, in the old one too, agreeing). */
+  converted: (p: Person) => boolean;
+  /** What the typed read answers, in every phase. */
+  readOk: (p: Person) => boolean;
+  /** Fields the contract pass removes. */
+  retired: string[];
+};
+
+const RECIPES: Recipe[] = [
+  {
+    module: "plan",
+    rollout: "people.plan",
+    backfill: "plan:peoplePlan",
+    oldInsert: (i) => ({ name: `Old ${i}` }),
+    oldPatch: (i) => ({ name: `Renamed ${i}` }),
+    converted: (p) => p.plan === "free" || p.plan === "pro",
+    readOk: (p) => p.plan === "free" || p.plan === "pro",
+    retired: [],
+  },
+  {
+    module: "email",
+    rollout: "people.email",
+    backfill: "email:peopleEmail",
+    oldInsert: (i) => ({ email: `old${i}@example.com` }),
+    oldPatch: (i) => ({ email: `changed${i}@example.com` }),
+    newPatch: (i) => ({ contactEmail: `new${i}@example.com` }),
+    newInsert: (i) => ({ contactEmail: `fresh${i}@example.com` }),
+    converted: (p) => typeof p.contactEmail === "string" && p.email === p.contactEmail,
+    readOk: (p) => typeof p.contactEmail === "string" && p.contactEmail.includes("@"),
+    retired: ["email"],
+  },
+  {
+    module: "split",
+    rollout: "people.split",
+    backfill: "split:peopleSplit",
+    oldInsert: (i) => ({ name: i % 4 === 0 ? `Solo${i}` : `First${i} Last${i}` }),
+    oldPatch: (i) => ({ name: `Renamed${i} Person${i}` }),
+    newPatch: (i) => ({ lastName: `Newlast${i}` }),
+    newInsert: (i) => ({ firstName: `Newfirst${i}`, lastName: `Newlast${i}` }),
+    converted: (p) => {
+      if (typeof p.name !== "string") return false;
+      const parts = splitName(p.name);
+      return p.firstName === parts.firstName && p.lastName === parts.lastName;
+    },
+    readOk: (p) => typeof p.firstName === "string" && typeof p.lastName === "string",
+    retired: ["name"],
+  },
+  {
+    module: "age",
+    rollout: "people.age",
+    backfill: "age:peopleAge",
+    oldInsert: (i) => ({ age: `${20 + (i % 50)}` }),
+    oldPatch: (i) => ({ age: `${30 + (i % 40)}` }),
+    converted: (p) => typeof p.age === "number",
+    readOk: (p) => typeof p.age === "number" && Number.isInteger(p.age),
+    retired: [],
+  },
+  {
+    module: "nickname",
+    rollout: "people.nickname",
+    backfill: "nickname:peopleNickname",
+    oldInsert: (i) => ({ name: `Old ${i}`, nickname: `nick${i}` }),
+    oldPatch: (i) => ({ nickname: `again${i}` }),
+    converted: (p) => p.nickname === undefined,
+    readOk: (p) => p.nickname === undefined,
+    retired: ["nickname"],
+  },
+];
+
+for (const recipe of RECIPES) {
+  describe(`${recipe.rollout} (${recipe.backfill})`, () => {
+    test("through every phase with the app writing between batches", async () => {
+      const t = setupReshape();
+      const app = appOf(t, recipe.module, recipe.rollout);
+      const seeded = await seed(
+        t,
+        Array.from({ length: 150 }, (_, i) => recipe.oldInsert(i)),
+      );
+      const ids: PersonId[] = [...seeded];
+      let k = 1000;
+      const oldCode = async (count: number) => {
+        for (let i = 0; i < count; i++, k++) {
+          ids.push(await app.insert(recipe.oldInsert(k)));
+          await app.patch(ids[(k * 31) % ids.length]!, recipe.oldPatch(k));
+        }
+      };
+      const newCode = async (count: number) => {
+        if (!recipe.newPatch || !recipe.newInsert) return oldCode(count);
+        for (let i = 0; i < count; i++, k++) {
+          ids.push(await app.insert(recipe.newInsert(k)));
+          await app.patch(ids[(k * 31) % ids.length]!, recipe.newPatch(k));
+        }
+      };
+      const expectReads = async () => {
+        const read = await app.readAll();
+        expect(read.length).toBe(ids.length);
+        expect(read.filter((p) => !recipe.readOk(p))).toEqual([]);
+      };
+
+      // schema: nothing is converted on write; the typed read converts in memory.
+      await oldCode(3);
+      expect((await app.stored()).filter(recipe.converted)).toEqual([]);
+      await expectReads();
+
+      // dualWrite: every write through the app is converted in its own transaction.
+      await app.advance("dualWrite");
+      const before = ids.length;
+      await oldCode(3);
+      const fresh = await Promise.all(ids.slice(before).map((id) => app.get(id)));
+      expect(fresh.every((p) => p !== null && recipe.converted(p))).toBe(true);
+      await expectReads();
+
+      // backfill: batches interleaved with the app's writes.
+      await app.advance("backfill");
+      await runScheduledOnce(t);
+      expect((await app.status()).backfill.run?.state).toBe("running");
+      for (let round = 0; round < 2; round++) {
+        await oldCode(4);
+        await expectReads();
+        await runScheduledOnce(t);
+      }
+      await oldCode(4);
+      await drain(t);
+      const backfilled = await app.status();
+      expect(backfilled.backfill.run).toMatchObject({ state: "done" });
+      expect(backfilled.verify).toMatchObject({ state: "done", mismatches: 0 });
+      expect((await app.stored()).filter((p) => !recipe.converted(p))).toEqual([]);
+
+      // readNew: new code may write only the new shape; `down` keeps the old one right.
+      await app.advance("readNew");
+      await newCode(4);
+      expect((await app.stored()).filter((p) => !recipe.converted(p))).toEqual([]);
+      await expectReads();
+
+      // complete: a stray old writer is still converted; new code writes no old shape.
+      await app.advance("complete");
+      await oldCode(2);
+      const beforeNew = ids.length;
+      await newCode(2);
+      if (recipe.newInsert) {
+        const written = await Promise.all(ids.slice(beforeNew).map((id) => app.get(id)));
+        for (const field of recipe.retired) {
+          expect(written.filter((p) => p?.[field] !== undefined)).toEqual([]);
+        }
+      }
+      await expectReads();
+
+      // The contract pass: the backfill run again, after complete, removes retired fields.
+      await t.mutation(makeFunctionReference<"mutation">(recipe.backfill), { reset: true });
+      await drain(t);
+      const final = await app.stored();
+      expect(final.length).toBe(ids.length);
+      for (const field of recipe.retired) {
+        expect(final.filter((p) => p[field] !== undefined)).toEqual([]);
+      }
+      expect((await app.readAll()).filter((p) => !recipe.readOk(p))).toEqual([]);
+    });
+
+    test("a writer that bypasses the triggers is caught by verify", async () => {
+      const t = setupReshape();
+      const app = appOf(t, recipe.module, recipe.rollout);
+      await seed(
+        t,
+        Array.from({ length: 30 }, (_, i) => recipe.oldInsert(i)),
+      );
+      await app.advance("dualWrite");
+      await app.advance("backfill");
+      await drain(t);
+      const bad = await app.bypassInsert(recipe.oldInsert(99));
+      await app.verify();
+      await drain(t);
+      expect((await app.status()).verify).toMatchObject({
+        mismatches: 1,
+        firstMismatchIds: [bad],
+      });
+      const data = await expectRolloutError(app.advance("readNew"), "PhaseGateClosed");
+      expect(data.message).toContain(bad);
+      // The backfill run again converts it; a new pass opens the gate.
+      await t.mutation(makeFunctionReference<"mutation">(recipe.backfill), { reset: true });
+      await drain(t);
+      await app.verify();
+      await drain(t);
+      expect((await app.advance("readNew")).phase).toBe("readNew");
+    });
+  });
+}
