@@ -846,6 +846,8 @@ class Harness {
     // Runs: register new ones, follow their states.
     const runningByName = new Map<string, number>();
     for (const status of now.runs) {
+      // A rollout's verify pass writes nothing: the rollout checks below cover it.
+      if (status.mode === "verify") continue;
       let run = this.runs.get(status.runId);
       if (run === undefined) {
         const table = TABLE[migOf(status.name)];
@@ -901,6 +903,7 @@ class Harness {
     }
 
     for (const status of now.runs) {
+      if (status.mode === "verify") continue;
       const run = this.runs.get(status.runId)!;
       if (status.state === "done" && !run.checked) {
         run.checked = true;

@@ -116,9 +116,12 @@ export async function startMigration(
   for (const member of next) await describeMigration(ctx, member, null);
 
   if (decision.kind === "keep") {
+    // A new handle is a deploy: failures at the old one say nothing of the new one.
+    const redeployed = migration.fnHandle !== saved!.fnHandle;
     const patch = {
       fnHandle: migration.fnHandle,
       next: next.length > 0 && saved!.next.length === 0 ? next : saved!.next,
+      ...(redeployed ? { retries: undefined } : {}),
     };
     await ctx.db.patch("runs", saved!._id, patch);
     return { started: false, status: await toStatus(ctx, { ...saved!, ...patch }) };
