@@ -5,7 +5,6 @@
  * with a dashboard edit that bypasses the triggers, caught by verify.
  */
 import { internal } from "../example/convex/_generated/api.js";
-import type { Id } from "../example/convex/_generated/dataModel.js";
 import { domainOf } from "../example/convex/names.js";
 import {
   isRolloutError,
@@ -14,6 +13,7 @@ import {
 } from "../src/client/index.js";
 import type { ExampleT } from "./exampleApp.js";
 import { ProgressView } from "./progress.js";
+import { UserTraffic } from "./traffic.js";
 import { drainScheduled } from "./scheduler.js";
 import type { Check } from "./seed.js";
 
@@ -21,37 +21,15 @@ const ROLLOUT = "users.emailDomain";
 const n = (x: number) => x.toLocaleString("en-US");
 
 /** The app at work: new users, and users changing their email, through its wrapped mutations. */
-class EmailTraffic {
-  created = 0;
-  changed = 0;
-  private ids: Id<"users">[] = [];
-
-  constructor(private t: ExampleT) {}
-
-  async load(): Promise<void> {
-    this.ids = await this.t.run(async (ctx) =>
-      (await ctx.db.query("users").take(2000)).map((u) => u._id),
-    );
-  }
-
-  async write(count: number): Promise<void> {
-    for (let i = 0; i < count; i++) {
-      const k = this.created++;
-      this.ids.push(
-        await this.t.mutation(internal.users.create, {
-          name: `Domain Person${k}`,
-          email: `person${k}@${k % 2 === 0 ? "mail" : "post"}.example.org`,
-        }),
-      );
-      const target = this.ids[(k * 7919) % this.ids.length]!;
-      await this.t.mutation(internal.users.setEmail, {
-        userId: target,
-        email: `moved${k}@new${k % 3}.example.net`,
-      });
-      this.changed++;
-    }
-  }
-}
+const emailTraffic = (t: ExampleT) =>
+  new UserTraffic(t, {
+    create: (k) => ({
+      name: `Domain Person${k}`,
+      email: `person${k}@${k % 2 === 0 ? "mail" : "post"}.example.org`,
+    }),
+    edit: (t, userId, k) =>
+      t.mutation(internal.users.setEmail, { userId, email: `moved${k}@new${k % 3}.example.net` }),
+  });
 
 export async function walkDeclarative(
   t: ExampleT,
@@ -79,7 +57,7 @@ export async function walkDeclarative(
       }
       return { total, withDomain, right };
     });
-  const traffic = new EmailTraffic(t);
+  const traffic = emailTraffic(t);
   await traffic.load();
 
   say(`declared with up: (user) => ({ emailDomain: domainOf(user.email) }) and a validator`);
@@ -114,7 +92,7 @@ export async function walkDeclarative(
   const backfilled = await rolloutStatus(t);
   say(
     `backfill ${backfilled.backfill.run?.state}: ${n(backfilled.backfill.run?.changed ?? 0)} users ` +
-      `converted; the app created ${n(traffic.created)} and changed ${n(traffic.changed)} emails meanwhile`,
+      `converted; the app created ${n(traffic.created)} and changed ${n(traffic.edited)} emails meanwhile`,
   );
   say(
     `verify: ${backfilled.verify?.state}, ${n(backfilled.verify?.checked ?? 0)} checked, ` +

@@ -5,11 +5,11 @@
  * before and after the read switch.
  */
 import { internal } from "../example/convex/_generated/api.js";
-import type { Id } from "../example/convex/_generated/dataModel.js";
 import { joinName } from "../example/convex/names.js";
 import { isRolloutError, type RolloutStatus } from "../src/client/index.js";
 import type { ExampleT } from "./exampleApp.js";
 import { ProgressView } from "./progress.js";
+import { UserTraffic } from "./traffic.js";
 import { drainScheduled } from "./scheduler.js";
 import type { Check } from "./seed.js";
 
@@ -17,34 +17,15 @@ const ROLLOUT = "users.splitName";
 const n = (x: number) => x.toLocaleString("en-US");
 
 /** The app at work: new users and renamed ones, through its own mutations. */
-class AppTraffic {
-  created = 0;
-  renamed = 0;
-  private ids: Id<"users">[] = [];
-
-  constructor(private t: ExampleT) {}
-
-  async load(): Promise<void> {
-    this.ids = await this.t.run(async (ctx) =>
-      (await ctx.db.query("users").take(2000)).map((u) => u._id),
-    );
-  }
-
-  async write(count: number): Promise<void> {
-    for (let i = 0; i < count; i++) {
-      const k = this.created++;
-      this.ids.push(
-        await this.t.mutation(internal.users.create, {
-          name: `New Person${k % 3 === 0 ? "" : ` Number ${k}`}`,
-          email: `new${k}@example.com`,
-        }),
-      );
-      const target = this.ids[(k * 7919) % this.ids.length]!;
-      await this.t.mutation(internal.users.rename, { userId: target, name: `Renamed Twice ${k}` });
-      this.renamed++;
-    }
-  }
-}
+const appTraffic = (t: ExampleT) =>
+  new UserTraffic(t, {
+    create: (k) => ({
+      name: `New Person${k % 3 === 0 ? "" : ` Number ${k}`}`,
+      email: `new${k}@example.com`,
+    }),
+    edit: (t, userId, k) =>
+      t.mutation(internal.users.rename, { userId, name: `Renamed Twice ${k}` }),
+  });
 
 export async function walkRollout(
   t: ExampleT,
@@ -61,7 +42,7 @@ export async function walkRollout(
     say(`advance → ${status.phase}${gateLine(status)}`);
     return status;
   };
-  const traffic = new AppTraffic(t);
+  const traffic = appTraffic(t);
   await traffic.load();
 
   say(`phase: ${(await rolloutStatus(t)).phase} (declared in code; nothing stored yet)`);
@@ -97,7 +78,7 @@ export async function walkRollout(
   say(
     `backfill ${backfilled.backfill.run?.state}: ${n(backfilled.backfill.run?.processed ?? 0)} ` +
       `users, ${n(backfilled.backfill.run?.changed ?? 0)} changed; the app wrote ` +
-      `${n(traffic.created)} new and renamed ${n(traffic.renamed)} meanwhile`,
+      `${n(traffic.created)} new and renamed ${n(traffic.edited)} meanwhile`,
   );
   const pass = backfilled.verify;
   say(
