@@ -29,6 +29,7 @@ export const modules: Record<string, () => Promise<unknown>> = {
   "./component/ledger.js": () => import("./component/ledger.js"),
   "./component/legacy.js": () => import("./component/legacy.js"),
   "./component/lib.js": () => import("./component/lib.js"),
+  "./component/metrics.js": () => import("./component/metrics.js"),
   "./component/monitor.js": () => import("./component/monitor.js"),
   "./component/phases.js": () => import("./component/phases.js"),
   "./component/rolloutStatus.js": () => import("./component/rolloutStatus.js"),

@@ -21,6 +21,8 @@ import { runStepInApp, type WorkStep } from "./appCalls.js";
 import { afterBatchFailure, nextSizeAfterSuccess, type BatchFailure } from "./decisions.js";
 import { nextDriver } from "./drivers.js";
 import { clearRetried, ledgerPage, recordFailures, settleBefore } from "./ledger.js";
+import { transactionUsage } from "./metrics.js";
+import { getRollout } from "./rolloutStatus.js";
 import { RATE_WINDOW } from "./runs.js";
 import { startMigration } from "./start.js";
 import { startVerifyPass } from "./verify.js";
@@ -203,21 +205,14 @@ export async function applyFailure(
   });
 }
 
-/** The nested call's limits: what this transaction has left, less the bookkeeping's share. */
+/**
+ * The nested call's limits: what this transaction has left, less the
+ * bookkeeping's share. A backend without transaction metrics runs the batch
+ * under the transaction's own limits.
+ */
 async function batchLimits(ctx: MutationCtx): Promise<Usage | undefined> {
-  try {
-    const metrics = await ctx.meta.getTransactionMetrics();
-    return nestedBatchLimits({
-      bytesRead: metrics.bytesRead.remaining,
-      documentsRead: metrics.documentsRead.remaining,
-      databaseQueries: metrics.databaseQueries.remaining,
-      bytesWritten: metrics.bytesWritten.remaining,
-      documentsWritten: metrics.documentsWritten.remaining,
-    });
-  } catch {
-    // A backend without transaction metrics: run the batch under the transaction's own limits.
-    return undefined;
-  }
+  const usage = await transactionUsage(ctx);
+  return usage ? nestedBatchLimits(usage.remaining) : undefined;
 }
 
 /**
@@ -226,18 +221,7 @@ async function batchLimits(ctx: MutationCtx): Promise<Usage | undefined> {
  * reads. Unknown on a backend without transaction metrics: grow cautiously.
  */
 async function batchUsage(ctx: MutationCtx): Promise<Usage> {
-  try {
-    const metrics = await ctx.meta.getTransactionMetrics();
-    return {
-      bytesRead: metrics.bytesRead.used,
-      documentsRead: metrics.documentsRead.used,
-      databaseQueries: metrics.databaseQueries.used,
-      bytesWritten: metrics.bytesWritten.used,
-      documentsWritten: metrics.documentsWritten.used,
-    };
-  } catch {
-    return NO_USAGE;
-  }
+  return (await transactionUsage(ctx))?.used ?? NO_USAGE;
 }
 
 const NO_USAGE: Usage = {
@@ -279,10 +263,7 @@ async function startNextInChain(ctx: MutationCtx, run: Doc<"runs">) {
  * the gate to readNew opens without another command.
  */
 async function verifyAfterBackfill(ctx: MutationCtx, run: Doc<"runs">) {
-  const rollout = await ctx.db
-    .query("rollouts")
-    .withIndex("by_name", (q) => q.eq("name", run.rollout!))
-    .unique();
+  const rollout = await getRollout(ctx, run.rollout!);
   if (rollout?.phase !== "backfill" || rollout.backfillRunId !== run._id) return;
   if (!rollout.hasVerify) return;
   try {

@@ -13,6 +13,7 @@ import type { DocumentError } from "../shared/validators.js";
 import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
 import { RETRY_CURSOR_PREFIX } from "../shared/protocol.js";
+import { transactionUsage } from "./metrics.js";
 
 /**
  * The migration's bookkeeping row. In the drop-in component the table may
@@ -149,13 +150,10 @@ export async function settleBefore(ctx: MutationCtx, name: string, pass: number)
  * that may have used most of the transaction; what it leaves, a retry deletes.
  */
 async function settleRoom(ctx: MutationCtx): Promise<number> {
-  try {
-    const { documentsRead, documentsWritten } = await ctx.meta.getTransactionMetrics();
-    const left = Math.min(documentsRead.remaining, documentsWritten.remaining);
-    return Math.max(0, Math.min(SETTLE_DELETES, Math.floor(left / 4)));
-  } catch {
-    return SETTLE_DELETES;
-  }
+  const usage = await transactionUsage(ctx);
+  if (usage === null) return SETTLE_DELETES;
+  const left = Math.min(usage.remaining.documentsRead, usage.remaining.documentsWritten);
+  return Math.max(0, Math.min(SETTLE_DELETES, Math.floor(left / 4)));
 }
 
 async function entry(ctx: QueryCtx, name: string, documentId: string) {

@@ -26,6 +26,7 @@ import { mutation, query, type MutationCtx } from "./_generated/server.js";
 import { describeMigration, dryRunBatchInApp } from "./appCalls.js";
 import { applyFailure, classifyMessage, executeBatch } from "./batch.js";
 import { legacyResumeCursor } from "./legacy.js";
+import { transactionUsage } from "./metrics.js";
 import { isOurRow } from "./ledger.js";
 import { rolloutStatus, storedRolloutStatus } from "./rolloutStatus.js";
 import { addToPlan, emptyPlan, type Plan } from "../shared/plan.js";
@@ -268,12 +269,10 @@ export const history = query({
 
 /** True once this transaction has read half of what Convex allows. */
 async function nearReadLimits(ctx: MutationCtx): Promise<boolean> {
-  try {
-    const { bytesRead, documentsRead, databaseQueries } = await ctx.meta.getTransactionMetrics();
-    return [bytesRead, documentsRead, databaseQueries].some(
-      (m) => m.used >= (m.used + m.remaining) / 2,
-    );
-  } catch {
-    return false;
-  }
+  const usage = await transactionUsage(ctx);
+  if (usage === null) return false;
+  const { used, remaining } = usage;
+  return (["bytesRead", "documentsRead", "databaseQueries"] as const).some(
+    (key) => used[key] >= (used[key] + remaining[key]) / 2,
+  );
 }

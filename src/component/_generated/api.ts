@@ -16,6 +16,7 @@ import type * as drivers from "../drivers.js";
 import type * as ledger from "../ledger.js";
 import type * as legacy from "../legacy.js";
 import type * as lib from "../lib.js";
+import type * as metrics from "../metrics.js";
 import type * as monitor from "../monitor.js";
 import type * as phases from "../phases.js";
 import type * as rolloutStatus from "../rolloutStatus.js";
@@ -40,6 +41,7 @@ const fullApi: ApiFromModules<{
   ledger: typeof ledger;
   legacy: typeof legacy;
   lib: typeof lib;
+  metrics: typeof metrics;
   monitor: typeof monitor;
   phases: typeof phases;
   rolloutStatus: typeof rolloutStatus;
