@@ -5,7 +5,7 @@
 import { v } from "convex/values";
 import { type MigrationStatus, vMigrationAddress, vMigrationStatus } from "../shared/validators.js";
 import { mutation } from "./_generated/server.js";
-import { cancelRun, requireRun, stopRun, toStatus } from "./runs.js";
+import { cancelEveryRun, cancelRun, requireRun, stopRun, toStatus } from "./runs.js";
 import { checkSettings, startMigration } from "./start.js";
 
 /** Stops a run after the batch in flight; its cursor is kept. Also stops a paused run. */
@@ -22,13 +22,7 @@ export const cancelAll = mutation({
   returns: v.array(vMigrationStatus),
   handler: async (ctx) => {
     const statuses: MigrationStatus[] = [];
-    for (const state of ["running", "paused"] as const) {
-      const runs = await ctx.db
-        .query("runs")
-        .withIndex("by_state", (q) => q.eq("state", state))
-        .collect();
-      for (const run of runs) statuses.push(await toStatus(ctx, await cancelRun(ctx, run)));
-    }
+    for (const run of await cancelEveryRun(ctx)) statuses.push(await toStatus(ctx, run));
     return statuses;
   },
 });

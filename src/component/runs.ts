@@ -127,6 +127,19 @@ export async function toStatus(ctx: QueryCtx, run: Doc<"runs">): Promise<Migrati
   };
 }
 
+/** Cancels every running or paused run, however many; answers them as they now stand. */
+export async function cancelEveryRun(ctx: MutationCtx): Promise<Doc<"runs">[]> {
+  const canceled: Doc<"runs">[] = [];
+  for (const state of ["running", "paused"] as const) {
+    const runs = await ctx.db
+      .query("runs")
+      .withIndex("by_state", (q) => q.eq("state", state))
+      .collect();
+    for (const run of runs) canceled.push(await cancelRun(ctx, run));
+  }
+  return canceled;
+}
+
 /** Stops a running run after the batch in flight. Idempotent on a run that is not running. */
 export async function cancelRun(ctx: MutationCtx, run: Doc<"runs">): Promise<Doc<"runs">> {
   return await stopRun(ctx, run, "canceled");

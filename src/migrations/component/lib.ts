@@ -31,7 +31,14 @@ import {
 } from "../../component/legacy.js";
 import { isOurRow } from "../../component/ledger.js";
 import { planNextBatches } from "../../component/lib.js";
-import { cancelRun, latestRun, stopRun, toStatus, withLiveState } from "../../component/runs.js";
+import {
+  cancelEveryRun,
+  cancelRun,
+  latestRun,
+  stopRun,
+  toStatus,
+  withLiveState,
+} from "../../component/runs.js";
 import { startMigration } from "../../component/start.js";
 
 export { dryRun, history, start, status, step } from "../../component/lib.js";
@@ -218,13 +225,7 @@ export const cancelAll = mutation({
   returns: v.array(vLegacyStatus),
   handler: async (ctx): Promise<LegacyStatus[]> => {
     const statuses: LegacyStatus[] = [];
-    for (const state of ["running", "paused"] as const) {
-      const runs = await ctx.db
-        .query("runs")
-        .withIndex("by_state", (q) => q.eq("state", state))
-        .collect();
-      for (const run of runs) statuses.push(await statusOfRun(ctx, await cancelRun(ctx, run)));
-    }
+    for (const run of await cancelEveryRun(ctx)) statuses.push(await statusOfRun(ctx, run));
     for (const row of await legacyRows(ctx)) {
       if (await cancelLegacyWorker(ctx, row)) {
         statuses.push({ ...(await legacyStatus(ctx, row)), state: "canceled" });
