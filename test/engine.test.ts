@@ -164,6 +164,28 @@ describe("failures", () => {
   });
 });
 
+describe("names", () => {
+  test("every spelling Convex accepts names one migration: a second start does not run it twice", async () => {
+    const t = setup();
+    await seedPosts(t, 120);
+    const first = (await t.mutation(internal.migrations.run, {
+      fn: "testing.js:bump",
+      batchSize: 50,
+    })) as StartResult;
+    expect(first).toMatchObject({ started: true, status: { name: "testing:bump" } });
+    const second = (await t.mutation(internal.migrations.run, {
+      fn: " testing:bump ",
+    })) as StartResult;
+    expect(second).toMatchObject({ started: false, status: { runId: first.status.runId } });
+    await drain(t);
+    const { migrations } = await t.query(internal.migrations.status, {
+      names: ["./testing.ts:bump"],
+    });
+    expect(migrations).toMatchObject([{ name: "testing:bump", state: "done", processed: 120 }]);
+    expect(new Set(await bumpCounts(t))).toEqual(new Set([1]));
+  });
+});
+
 describe("cancel", () => {
   test("stops after the batch in flight, keeps the cursor, and starting again resumes", async () => {
     const t = setup();
