@@ -125,7 +125,7 @@ describe("people.split through every phase, with the app writing between batches
     const complete = (await app.status()) as RolloutStatusWithContract;
     expect(complete.contract).toContain(`npx convex run split:peopleSplit '{"reset": true}'`);
     expect(complete.contract).toContain(
-      ".staged({ firstName: <its validator, not optional>, lastName: <its validator, not optional>, name: undefined })",
+      ".staged({ firstName: v.string(), lastName: v.string(), name: undefined })",
     );
     // The contract pass: the backfill run again removes the retired field everywhere.
     await t.mutation(makeRef("split:peopleSplit"), { reset: true });
@@ -299,6 +299,27 @@ describe("the contract step", () => {
         `3. once Convex reports users validated, move those fields into defineTable, drop ` +
           `.staged() and the declaration of users.plan, and deploy`,
       ].join("\n"),
+    );
+  });
+
+  test("takes from the app's schema the validators of fields the spec names without one", () => {
+    const contract = contractOf({
+      rollout: "users.plan",
+      fn: "migrations:usersPlan",
+      table: "users",
+      validator: v.object({ score: v.optional(v.number()) }),
+      tableValidator: v.object({
+        name: v.string(),
+        plan: v.optional(v.union(v.literal("free"), v.literal("pro"))),
+        score: v.optional(v.union(v.string(), v.number())),
+      }),
+      newFields: ["plan"],
+      retire: [],
+    });
+    // The spec's validator wins over the widened schema's; fields nobody named stay as they are.
+    expect(contract?.require).toEqual(["plan", "score"]);
+    expect(contract?.text).toContain(
+      `.staged({ plan: v.union(v.literal("free"), v.literal("pro")), score: v.number() })`,
     );
   });
 

@@ -5,8 +5,9 @@
  * Each `@ts-expect-error` fails the typecheck if the line stops being an error.
  */
 import { v } from "convex/values";
-import { addField, retypeField } from "../src/client/index.js";
+import { addField, moveField, retypeField } from "../src/client/index.js";
 import { peopleAge } from "./fixtures/reshape/age.js";
+import { peopleBio } from "./fixtures/reshape/bio.js";
 import { appFor, query } from "./fixtures/reshape/app.js";
 import { peopleEmail } from "./fixtures/reshape/email.js";
 import { peopleNickname } from "./fixtures/reshape/nickname.js";
@@ -47,6 +48,16 @@ export const typedReads = query({
     const maybe = await peopleSplit.read(ctx, await ctx.db.get("people", id));
     // @ts-expect-error maybe null
     void maybe.firstName;
+    // Moved: the value is read with `moved`, typed as the field; the new shape has no bio.
+    const bio: string | undefined = await peopleBio.moved(ctx, doc);
+    // @ts-expect-error a bio is a string, never a number
+    const bioNumber: number | undefined = await peopleBio.moved(ctx, doc);
+    // @ts-expect-error moved: the new shape has no bio
+    void (await peopleBio.read(ctx, doc)).bio;
+    // A rollout without a move has nothing moved.
+    const none: undefined = await peopleSplit.moved(ctx, doc);
+    void [bio, bioNumber, none];
+
     const toNew = await peopleSplit.reader(ctx);
     const firsts: string[] = (await ctx.db.query("people").collect()).map(
       (p) => toNew(p).firstName,
@@ -93,4 +104,25 @@ export const byHandRead = query({
     const gold: "gold" | undefined = person?.plan;
     return { plan, gold };
   },
+});
+
+// @ts-expect-error the app has no table "profile"
+export const wrongMoveTable = app.migrations.reshape("types.wrongMoveTable", {
+  table: "people",
+  ...moveField("bio", { to: "profile", index: "by_person", key: "personId" }),
+  triggers: app.triggers,
+});
+
+// @ts-expect-error profiles have no index "by_owner"
+export const wrongMoveIndex = app.migrations.reshape("types.wrongMoveIndex", {
+  table: "people",
+  ...moveField("bio", { to: "profiles", index: "by_owner", key: "personId" }),
+  triggers: app.triggers,
+});
+
+// @ts-expect-error people have no field "biography" to move
+export const wrongMoveField = app.migrations.reshape("types.wrongMoveField", {
+  table: "people",
+  ...moveField("biography", { to: "profiles", index: "by_person", key: "personId" }),
+  triggers: app.triggers,
 });

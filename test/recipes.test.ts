@@ -39,6 +39,8 @@ type Recipe = {
   readOk: (p: Person) => boolean;
   /** Fields the contract pass removes. */
   retired: string[];
+  /** The narrow shape status says to stage at complete (the app gave Rollouts its schema). */
+  staged: string;
 };
 
 const RECIPES: Recipe[] = [
@@ -51,6 +53,7 @@ const RECIPES: Recipe[] = [
     converted: (p) => p.plan === "free" || p.plan === "pro",
     readOk: (p) => p.plan === "free" || p.plan === "pro",
     retired: [],
+    staged: `.staged({ plan: v.union(v.literal("free"), v.literal("pro")) })`,
   },
   {
     module: "email",
@@ -63,6 +66,7 @@ const RECIPES: Recipe[] = [
     converted: (p) => typeof p.contactEmail === "string" && p.email === p.contactEmail,
     readOk: (p) => typeof p.contactEmail === "string" && p.contactEmail.includes("@"),
     retired: ["email"],
+    staged: `.staged({ contactEmail: v.string(), email: undefined })`,
   },
   {
     module: "split",
@@ -79,6 +83,7 @@ const RECIPES: Recipe[] = [
     },
     readOk: (p) => typeof p.firstName === "string" && typeof p.lastName === "string",
     retired: ["name"],
+    staged: `.staged({ firstName: v.string(), lastName: v.string(), name: undefined })`,
   },
   {
     module: "age",
@@ -89,6 +94,7 @@ const RECIPES: Recipe[] = [
     converted: (p) => typeof p.age === "number",
     readOk: (p) => typeof p.age === "number" && Number.isInteger(p.age),
     retired: [],
+    staged: `.staged({ age: v.number() })`,
   },
   {
     module: "nickname",
@@ -99,6 +105,7 @@ const RECIPES: Recipe[] = [
     converted: (p) => p.nickname === undefined,
     readOk: (p) => p.nickname === undefined,
     retired: ["nickname"],
+    staged: `.staged({ nickname: undefined })`,
   },
 ];
 
@@ -169,6 +176,9 @@ for (const recipe of RECIPES) {
 
       // complete: a stray old writer is still converted; new code writes no old shape.
       await app.advance("complete");
+      expect((await app.status()) as { contract?: string }).toMatchObject({
+        contract: expect.stringContaining(recipe.staged) as unknown,
+      });
       await oldCode(2);
       const beforeNew = ids.length;
       await newCode(2);

@@ -25,6 +25,7 @@ export function contractOf({
   fn,
   table,
   validator,
+  tableValidator,
   newFields,
   retire,
 }: {
@@ -32,11 +33,17 @@ export function contractOf({
   fn: string;
   table: string;
   validator: GenericValidator | null;
+  /** The table's validator in the app's schema: the validators of fields the declaration does not type. */
+  tableValidator?: GenericValidator;
   newFields?: readonly string[];
   retire: string[];
 }): Contract | null {
-  const known = validator?.kind === "object" ? fieldCode(validator) : {};
-  const require = [...new Set([...(newFields ?? []), ...Object.keys(known)])];
+  const known = {
+    ...(tableValidator?.kind === "object" ? fieldCode(tableValidator) : {}),
+    ...(validator?.kind === "object" ? fieldCode(validator) : {}),
+  };
+  const typed = validator?.kind === "object" ? Object.keys(fieldCode(validator)) : [];
+  const require = [...new Set([...(newFields ?? []), ...typed])];
   if (require.length === 0 && retire.length === 0) return null;
   const staged = [
     ...require.map((field) => `${field}: ${known[field] ?? "<its validator, not optional>"}`),

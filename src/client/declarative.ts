@@ -43,6 +43,17 @@ import {
   type Fields,
 } from "./conversion.js";
 import type { RunResult } from "./index.js";
+import {
+  backfillMove,
+  moveAgrees,
+  onSourceWrite,
+  onTargetWrite,
+  readMoved,
+  sourceWriteMatters,
+  targetWriteMatters,
+  type Move,
+  type MoveSpec,
+} from "./move.js";
 import { Rollout } from "./rollout.js";
 import { cachedPhase, stateOf } from "./transaction.js";
 import type { MigrationArgs, MigrationRef, PhaseCtx } from "./types.js";
@@ -105,6 +116,7 @@ export type DeclarativeSpec<
   Up,
   Validator,
   Retired extends PropertyKey = never,
+  To extends TableNamesInDataModel<DataModel> = never,
 > = {
   /** The table whose documents change shape. */
   table: T;
@@ -132,6 +144,8 @@ export type DeclarativeSpec<
   retire?: readonly Retired[];
   /** The new shape's fields, for the staged schema status shows at complete. Default: the validator's. */
   newFields?: readonly string[];
+  /** A field moved to another table (from the `moveField` recipe): kept in step with it. */
+  move?: MoveSpec<DataModel, To>;
   /** The app's convex-helpers `Triggers`: the write path is registered on them. */
   triggers: AppTriggers<DataModel>;
   /**
@@ -155,7 +169,7 @@ export type AnyDeclarativeSpec = { table: string; up: Convert; backfill?: undefi
  * starts or resumes it, `'{dryRun: true}'` plans it), and it carries the phase
  * reads and the typed read.
  */
-export type DeclarativeRollout<Doc, Shape> = RegisteredMutation<
+export type DeclarativeRollout<Doc, Shape, Moved = never> = RegisteredMutation<
   "internal",
   MigrationArgs,
   Promise<RunResult>
@@ -178,6 +192,12 @@ export type DeclarativeRollout<Doc, Shape> = RegisteredMutation<
   read<D extends Doc | null>(ctx: PhaseCtx, doc: D): Promise<D extends null ? null : Shape>;
   /** For many documents: one phase read, then a converter. */
   reader(ctx: PhaseCtx): Promise<(doc: Doc) => Shape>;
+  /**
+   * For a field moved to another table (`moveField`): its value where readers
+   * should take it in this phase: the document's before readNew, the other
+   * table's from then on (the document's while the other table lacks it).
+   */
+  moved(ctx: PhaseCtx, doc: Doc): Promise<Moved | undefined>;
   /** `doc` with everything `up` sets, in memory. */
   convert(doc: Doc): Shape;
   /** What verify checks: `up` has nothing left to change, and the validator holds. */
@@ -193,7 +213,7 @@ export type Declared = {
   exported: DeclarativeRollout<AnyDoc, AnyDoc>;
   rollout: Rollout;
   /** The spec the instance keeps: a backfill reference and a verify, as a hand-written one. */
-  verify: (doc: AnyDoc) => boolean;
+  verify: (doc: AnyDoc, ctx: GenericMutationCtx<GenericDataModel>) => boolean | Promise<boolean>;
   backfillName: string;
   table: string;
   contract: Contract | null;
@@ -221,6 +241,7 @@ export function declareRollout(
     validator?: GenericValidator | PropertyValidators;
     retire?: readonly string[];
     newFields?: readonly string[];
+    move?: Omit<Move, "from">;
     triggers: AppTriggers<GenericDataModel>;
     fn?: string;
     batchSize?: number;
@@ -229,6 +250,8 @@ export function declareRollout(
   component: ComponentApi,
   context: {
     cliModule: string | undefined;
+    /** The table's validator in the app's schema, when the app gave it. */
+    tableValidator?: GenericValidator;
     define: (migration: {
       table: string;
       migrateOne: (
@@ -270,12 +293,15 @@ export function declareRollout(
     return isEmpty(fields) ? doc : withFields(doc, fields);
   };
 
+  const move: Move | null = spec.move ? { ...spec.move, from: table } : null;
   const retire = [...(spec.retire ?? [])];
   const backfill = context.define({
     table,
     batchSize: spec.batchSize,
     onError: spec.onError,
     migrateOne: async (ctx, doc) => {
+      // Copied over first: at complete, the contract pass below removes the field.
+      if (move) await backfillMove(ctx.db, move, doc, await cachedPhase(rollout, ctx));
       const { up, patch } = upPatch(doc);
       const retiring = retire.filter((field) => doc[field] !== undefined);
       if (isEmpty(patch) && retiring.length === 0) return undefined;
@@ -290,7 +316,24 @@ export function declareRollout(
     },
   });
 
+  // `up`, `down` or a move throwing on a document must not fail the app's write:
+  // the document is left as written, and the backfill and verify report it.
+  const unconvertibleDoc = (id: unknown, of: string, error: unknown) => {
+    console.error(
+      `${name}: could not convert ${String(id)} of "${of}", left as written ` +
+        `(the backfill and verify will report it): ${describeError(error)}`,
+    );
+  };
+
   spec.triggers.register(table, async (ctx, change) => {
+    if (move && sourceWriteMatters(move, change)) {
+      const phase = await cachedPhase(rollout, ctx);
+      try {
+        await onSourceWrite(ctx.db, move, change, phase);
+      } catch (error) {
+        unconvertibleDoc(change.id, table, error);
+      }
+    }
     if (change.operation === "delete") return;
     const doc = change.newDoc as AnyDoc;
     const state = stateOf(ctx);
@@ -302,14 +345,7 @@ export function declareRollout(
       // Our own patch, seen by the triggers it fired: nothing more to do for it.
       if ([...changed].every((k) => k in echo && sameValue(echo[k], doc[k]))) return;
     }
-    // `up` or `down` throwing on a document must not fail the app's write: the
-    // document is left as written, and the backfill and verify report it.
-    const unconvertible = (error: unknown) => {
-      console.error(
-        `${name}: could not convert ${doc._id} of "${table}", left as written ` +
-          `(the backfill and verify will report it): ${describeError(error)}`,
-      );
-    };
+    const unconvertible = (error: unknown) => unconvertibleDoc(doc._id, table, error);
     try {
       // A document in both shapes needs nothing, whatever the phase: no phase read, no write.
       if (isSettled(conversion, doc)) return;
@@ -340,6 +376,22 @@ export function declareRollout(
     await ctx.db.patch(table as never, doc._id as never, patch as never);
   });
 
+  if (move) {
+    spec.triggers.register(move.to, async (ctx, change) => {
+      if (!targetWriteMatters(move, change)) return;
+      const phase = await cachedPhase(rollout, ctx);
+      try {
+        await onTargetWrite(ctx.db, move, change, phase);
+      } catch (error) {
+        unconvertibleDoc(change.id, move.to, error);
+      }
+    });
+  }
+  const verify = move
+    ? async (doc: AnyDoc, ctx: GenericMutationCtx<GenericDataModel>) =>
+        isConverted(doc) && (await moveAgrees(ctx.db, move, doc, await cachedPhase(rollout, ctx)))
+    : isConverted;
+
   const methods = {
     fn,
     table,
@@ -353,6 +405,15 @@ export function declareRollout(
       const phase = await cachedPhase(rollout, ctx);
       return (doc: AnyDoc) => toShape(doc, phase);
     },
+    moved: async (ctx: PhaseCtx, doc: AnyDoc) =>
+      move
+        ? await readMoved(
+            (ctx as GenericMutationCtx<GenericDataModel>).db,
+            move,
+            doc,
+            await cachedPhase(rollout, ctx),
+          )
+        : undefined,
     convert: (doc: AnyDoc) => toShape(doc, "backfill"),
     isConverted,
     contract: null as Contract | null,
@@ -362,6 +423,7 @@ export function declareRollout(
     fn,
     table,
     validator,
+    tableValidator: context.tableValidator,
     newFields: spec.newFields,
     retire,
   });
@@ -371,7 +433,7 @@ export function declareRollout(
   return {
     exported: exported as unknown as DeclarativeRollout<AnyDoc, AnyDoc>,
     rollout,
-    verify: isConverted,
+    verify,
     backfillName: fn,
     table,
     contract: methods.contract,

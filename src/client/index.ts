@@ -74,7 +74,15 @@ export { MAX_BATCH_SIZE, PHASES } from "../shared/validators.js";
 export { ADAPTIVE_MAX, ADAPTIVE_START, CONVEX_LIMITS } from "../shared/limits.js";
 export { Rollout, type AnyRolloutSpec, type RolloutSpec } from "./rollout.js";
 export type { CliVerbs } from "./cli.js";
-export { addField, removeField, renameField, retypeField, splitField } from "./recipes.js";
+export {
+  addField,
+  moveField,
+  removeField,
+  renameField,
+  retypeField,
+  splitField,
+} from "./recipes.js";
+export type { MoveSpec } from "./move.js";
 export type { Contract, RolloutStatusWithContract, StatusWithContracts } from "./contract.js";
 export type {
   AppTriggers,
@@ -101,10 +109,18 @@ export type RunResult = StartResult | DryRunReport;
 type DeclarativeArgs = Parameters<typeof declareRollout>[1];
 
 /** What `reshape()` returns: the backfill to export, with the phase reads and the typed read. */
-export type Reshaped<Doc, Up, Validator, Retired extends PropertyKey> = DeclarativeRollout<
+export type Reshaped<
   Doc,
-  NewShape<Doc, Up, Validator, Retired>
->;
+  Up,
+  Validator,
+  Retired extends PropertyKey,
+  Moved = never,
+> = DeclarativeRollout<Doc, NewShape<Doc, Up, Validator, Retired>, Moved>;
+
+/** The type of a field moved to another table: the retired field's, when a move is declared. */
+type MovedValue<Doc, Retired, To> = [To] extends [never]
+  ? never
+  : Exclude<Doc[Retired & keyof Doc], undefined>;
 
 /** Who moves a rollout and why, kept in its transitions. */
 export type Who = { by?: string; reason?: string };
@@ -419,15 +435,23 @@ export class Rollouts<DataModel extends GenericDataModel> {
     const Up extends FieldsOf<DocumentByName<DataModel, T>>,
     Validator extends ShapeValidator | undefined = undefined,
     Retired extends keyof FieldsOf<DocumentByName<DataModel, T>> = never,
+    To extends TableNamesInDataModel<DataModel> = never,
   >(
     name: string,
-    spec: DeclarativeSpec<DataModel, T, Up, Validator, Retired>,
-  ): Reshaped<DocumentByName<DataModel, T>, Up, Validator, Retired> {
+    spec: DeclarativeSpec<DataModel, T, Up, Validator, Retired, To>,
+  ): Reshaped<
+    DocumentByName<DataModel, T>,
+    Up,
+    Validator,
+    Retired,
+    MovedValue<DocumentByName<DataModel, T>, Retired, To>
+  > {
     if (this.rollouts.has(name)) {
       throw rolloutError("InvalidArgument", `The rollout ${name} is declared twice.`, { name });
     }
     const declared = declareRollout(name, spec as unknown as DeclarativeArgs, this.component, {
       cliModule: this.options.cliModule,
+      tableValidator: this.options.schema?.tables[spec.table]?.validator,
       define: (migration) => this.define(migration as unknown as MigrationSpec<DataModel>),
     });
     this.rollouts.set(name, {
@@ -442,7 +466,8 @@ export class Rollouts<DataModel extends GenericDataModel> {
       DocumentByName<DataModel, T>,
       Up,
       Validator,
-      Retired
+      Retired,
+      MovedValue<DocumentByName<DataModel, T>, Retired, To>
     >;
   }
 

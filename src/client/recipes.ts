@@ -132,3 +132,39 @@ export function removeField<Field extends string>(field: Field) {
     retire: [field] as [Field],
   };
 }
+
+/**
+ * Moves a field to another table: one row there per document, found by
+ * `index` on `key` (the field holding the document's id), the value under
+ * `as` (default: the same name). From dualWrite on, every write of the field
+ * is copied over in its transaction, and (until complete) every write of it
+ * in the other table is copied back, so new code may write only there from
+ * readNew on. The backfill copies the rest; the verify checks the two agree;
+ * `moved(ctx, doc)` reads it where it is the truth in the phase. The field is
+ * retired: the contract pass after complete removes it from the documents.
+ * The other table's other fields must be optional while rows are created.
+ * ```ts
+ * ...moveField("bio", { to: "profiles", index: "by_user", key: "userId" })
+ * ```
+ */
+export function moveField<
+  Field extends string,
+  const To extends string,
+  const Index extends string,
+  const Key extends string,
+  const As extends string = Field,
+>(field: Field, where: { to: To; index: Index; key: Key; as?: As }) {
+  return {
+    // Nothing changes on the document itself until the contract pass.
+    up: <D extends { [K in Field]?: unknown }>(_doc: D): Record<never, never> | undefined =>
+      undefined,
+    retire: [field] as [Field],
+    move: {
+      field,
+      to: where.to,
+      index: where.index,
+      key: where.key,
+      as: (where.as ?? field) as string extends As ? Field : As,
+    },
+  };
+}

@@ -7,7 +7,7 @@ import type {
   GenericQueryCtx,
   MutationBuilder,
 } from "convex/server";
-import type { ObjectType } from "convex/values";
+import type { GenericValidator, ObjectType } from "convex/values";
 import type { Same } from "../shared/pin.js";
 import type { OnError, Step } from "../shared/validators.js";
 import type { vMigrationArgs } from "./args.js";
@@ -82,4 +82,11 @@ export type RolloutsOptions<DataModel extends GenericDataModel> = {
    * commands status prints. Default: the module of the migration itself.
    */
   cliModule?: string;
+  /**
+   * The app's schema (`import schema from "./schema"`). Optional: with it, the
+   * contract step status shows at a declarative rollout's `complete` names
+   * each field's exact validator, for declarations that give none (`addField`,
+   * `renameField`, `splitField`).
+   */
+  schema?: { tables: Record<string, { validator: GenericValidator }> };
 };
