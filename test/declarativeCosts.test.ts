@@ -23,6 +23,7 @@ type Writes = {
 };
 const write = makeFunctionReference<"mutation", Writes, Cost>("costs:write");
 const writeMove = makeFunctionReference<"mutation", Writes, Cost>("costs:writeMove");
+const writeByHand = makeFunctionReference<"mutation", Writes, Cost>("costs:writeByHand");
 const writeRaw = makeFunctionReference<"mutation", Writes, Cost>("costs:writeRaw");
 const advance = makeFunctionReference<"mutation", { rollout: string; to: string }>("costs:advance");
 
@@ -75,6 +76,20 @@ test("from dualWrite: one phase read per transaction, one extra write per conver
     const patches = await extra(t, patchName, OLD(n));
     measured[`dualWrite, ${n} patches of name`] = patches;
     expect(patches).toMatchObject({ componentCalls: 1, documentsWritten: n });
+  }
+});
+
+test("beside the same dual write written by hand: one more write per converted document", async () => {
+  const t = setupReshape();
+  await t.mutation(advance, { rollout: "people.costs", to: "dualWrite" });
+  for (const n of [1, 100]) {
+    const triggered = await extra(t, patchName, OLD(n));
+    const byHand = await extra(t, patchName, OLD(n), writeByHand);
+    measured[`dualWrite, ${n} patches of name, written by hand`] = byHand;
+    // By hand, each write carries both shapes: no extra write. Through the triggers, the
+    // conversion is a patch after the app's write (a trigger runs after the write it sees).
+    expect(byHand).toMatchObject({ componentCalls: 1, documentsWritten: 0 });
+    expect(triggered.documentsWritten - byHand.documentsWritten).toBe(n);
   }
 });
 
