@@ -204,6 +204,37 @@ describe("moveField: people.bio → profiles.bio", () => {
     expect((await app.advance("readNew")).phase).toBe("readNew");
   });
 
+  test("two profiles for one person: verify names the person, the backfill says what to do", async () => {
+    const { t, app, truth } = setup();
+    const ids = await seedPeople(t, truth, 10);
+    await app.advance("dualWrite");
+    await t.run(async (ctx) => {
+      await ctx.db.insert("profiles", { personId: ids[1]!, bio: "one" });
+      await ctx.db.insert("profiles", { personId: ids[1]!, bio: "two" });
+    });
+    await app.advance("backfill");
+    await drain(t);
+    const status = await app.status();
+    expect(status.backfill.run).toMatchObject({ state: "failed" });
+    expect(status.backfill.run?.error).toContain("Merge them, then run the backfill again");
+    await t.run(async (ctx) => {
+      const rows = await ctx.db.query("profiles").collect();
+      await ctx.db.delete("profiles", rows.find((r) => r.bio === "two")!._id);
+    });
+    await t.mutation(m("peopleBio"), { reset: true });
+    await drain(t);
+    expect((await app.status()).verify).toMatchObject({ state: "done", mismatches: 0 });
+    await t.run(async (ctx) => {
+      await ctx.db.insert("profiles", { personId: ids[2]!, bio: "duplicate" });
+    });
+    await app.verify();
+    await drain(t);
+    expect((await app.status()).verify).toMatchObject({
+      mismatches: 1,
+      firstMismatchIds: [ids[2]],
+    });
+  });
+
   test("a dry run plans the move and writes neither table", async () => {
     const { t, app, truth, profiles } = setup();
     await seedPeople(t, truth, 20);
