@@ -30,16 +30,21 @@ export function numberFlag(name: string, value: string, min: number): number {
   return x;
 }
 
-/** Runs a script's main; a usage error prints its message, anything else its stack. */
+/**
+ * Runs a script's main; a usage error prints its message, anything else its
+ * stack. Then exits: the component's monitor schedules its next check a
+ * minute ahead while runs are live (and a failed batch its retry seconds
+ * ahead), which convex-test holds as a real timer. Once main is done nothing
+ * is left for those to find, and waiting for them would keep the process up
+ * a minute after the last line.
+ */
 export function runMain(main: () => Promise<boolean>, what: string): void {
   main().then(
-    (ok) => {
-      if (!ok) process.exitCode = 1;
-    },
+    (ok) => process.exit(ok ? 0 : 1),
     (error: unknown) => {
       if (error instanceof UsageError) console.error(`${error.message} See --help.`);
       else console.error(`\nThe ${what} failed:`, error);
-      process.exitCode = 1;
+      process.exit(1);
     },
   );
 }

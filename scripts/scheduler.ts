@@ -21,8 +21,11 @@
  *
  * Caveat: a function scheduled for later (`runAfter(ms > 0)`) fires only when
  * its real time comes; `finishAllScheduledFunctions` stops waiting for it after
- * ~20 idle turns and returns with it still pending. The component schedules
- * only `runAfter(0)`, so that does not arise here.
+ * ~20 idle turns and returns with it still pending. Batches are `runAfter(0)`;
+ * what the component schedules later is the monitor's next check (a minute
+ * ahead, finding nothing once the runs are done) and a failed batch's retry
+ * (seconds ahead, which the demo does not provoke). The scripts exit when
+ * they are done rather than wait for those timers (`runMain`).
  *
  * Queries made meanwhile (progress polling) take convex-test's transaction
  * lock like any function, so each one sees the state between two batches.
