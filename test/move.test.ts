@@ -23,7 +23,9 @@ beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
 
 const m = (name: string) =>
-  makeFunctionReference<"mutation", Record<string, unknown>, unknown>(`bio:${name}`);
+  makeFunctionReference<"mutation", Record<string, unknown>, unknown>(
+    name.includes(":") ? name : `bio:${name}`,
+  );
 const readAll = makeFunctionReference<"query", Record<string, never>, Row[]>("bio:readAll");
 type Row = { _id: PersonId; bio?: string };
 type Profile = { personId: PersonId; bio?: string; avatar?: string };
@@ -242,5 +244,28 @@ describe("moveField: people.bio → profiles.bio", () => {
     const plan = (await t.mutation(m("peopleBio"), { dryRun: true })) as { processed?: number };
     expect(plan).toMatchObject({ dryRun: true });
     expect(await profiles()).toEqual([]);
+  });
+
+  test("under another name: people.nickname → profiles.handle", async () => {
+    const t = setupReshape();
+    const app = appOf(t, "handle", "people.handle");
+    const handles = makeFunctionReference<"query", Record<string, never>, Record<string, string>>(
+      "handle:handles",
+    );
+    const [seeded] = await seed(t, [{ name: "Seeded", nickname: "old" }]);
+    await app.advance("dualWrite");
+    const written = await app.insert({ name: "Written", nickname: "fresh" });
+    await app.advance("backfill");
+    await drain(t);
+    expect((await app.status()).verify).toMatchObject({ state: "done", mismatches: 0 });
+    const rows = await t.run(async (ctx) => await ctx.db.query("profiles").collect());
+    expect(rows.map((r) => [r.personId, r.handle, "nickname" in r])).toEqual([
+      [written, "fresh", false],
+      [seeded, "old", false],
+    ]);
+    await app.advance("readNew");
+    await t.mutation(m("handle:setHandle"), { personId: seeded!, handle: "renamed" });
+    expect(await app.get(seeded!)).toMatchObject({ nickname: "renamed" }); // copied back
+    expect(await t.query(handles, {})).toEqual({ [seeded!]: "renamed", [written]: "fresh" });
   });
 });
