@@ -60,6 +60,9 @@ type Subject = {
   setOld(app: App, t: RT, id: PersonId, value: string): Promise<void>;
   setNew(app: App, t: RT, id: PersonId, value: string): Promise<void>;
   bypass(app: App, id: PersonId, value: string): Promise<void>;
+  /** Clears the value in the old shape (old code) and in the new (new code), where that means something. */
+  clearOld?(t: RT, id: PersonId): Promise<void>;
+  clearNew?(t: RT, id: PersonId): Promise<void>;
   /** The value the read path answers for a person. */
   read(row: Person): unknown;
   /** The value stored in the new shape, and whether the old field is gone. */
@@ -102,6 +105,12 @@ const SUBJECTS: Subject[] = [
       await t.mutation(fn("bio:setBio"), { personId: id, bio: value });
     },
     bypass: (app, id, value) => app.bypassPatch(id, { bio: value }),
+    clearOld: async (t, id) => {
+      await t.mutation(fn("bio:oldSetBio"), { id });
+    },
+    clearNew: async (t, id) => {
+      await t.mutation(fn("bio:setBio"), { personId: id });
+    },
     read: (row) => row.bio,
     stored: async (t) => {
       const [people, profiles] = await t.run(async (ctx) => [
@@ -116,7 +125,7 @@ const SUBJECTS: Subject[] = [
 
 type Op =
   | { op: "insertOld" | "insertNew" }
-  | { op: "setOld" | "setNew" | "bypass" | "remove"; pick: number }
+  | { op: "setOld" | "setNew" | "bypass" | "remove" | "clearOld" | "clearNew"; pick: number }
   | { op: "advance" | "rollback" | "batch" | "drain" | "verify" | "again" };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
@@ -124,11 +133,13 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   {
     weight: 6,
     arbitrary: fc.record({
-      op: fc.constantFrom<"setOld" | "setNew" | "bypass" | "remove">(
+      op: fc.constantFrom<"setOld" | "setNew" | "bypass" | "remove" | "clearOld" | "clearNew">(
         "setOld",
         "setNew",
         "bypass",
         "remove",
+        "clearOld",
+        "clearNew",
       ),
       pick: fc.nat(1000),
     }),
@@ -149,7 +160,7 @@ class Model {
   readonly app: App;
   phase: Phase = "schema";
   /** Each live person's value, as the app last wrote it. */
-  readonly values = new Map<PersonId, string>();
+  readonly values = new Map<PersonId, string | undefined>();
   /** People last written around the triggers, and when. */
   readonly bypassed = new Map<PersonId, number>();
   /** Bypassed people that verify had not seen when readNew was entered: the documented hole. */
@@ -164,16 +175,12 @@ class Model {
   }
 
   async seed(count: number) {
+    const value = (i: number) => `seed${i}@x`;
     const docs = Array.from({ length: count }, (_, i) =>
-      this.subject.module === "email"
-        ? { email: `seed${i}@x` }
-        : { name: "Seed", bio: `seed ${i}` },
+      this.subject.module === "email" ? { email: value(i) } : { name: "Seed", bio: value(i) },
     );
     const ids = await seed(this.t, docs);
-    ids.forEach((id, i) =>
-      this.values.set(id, `seed${i}${this.subject.module === "email" ? "@x" : ""}`),
-    );
-    if (this.subject.module === "bio") ids.forEach((id, i) => this.values.set(id, `seed ${i}`));
+    ids.forEach((id, i) => this.values.set(id, value(i)));
   }
 
   private pick(n: number): PersonId | null {
@@ -182,7 +189,7 @@ class Model {
   }
 
   /** A written-through-triggers write: the person is no longer one the triggers missed. */
-  private wrote(id: PersonId, value: string) {
+  private wrote(id: PersonId, value: string | undefined) {
     this.values.set(id, value);
     this.bypassed.delete(id);
     this.uncovered.delete(id);
@@ -205,7 +212,9 @@ class Model {
       case "setOld":
       case "setNew":
       case "bypass":
-      case "remove": {
+      case "remove":
+      case "clearOld":
+      case "clearNew": {
         const id = this.pick(op.pick);
         if (id === null) return;
         if (op.op === "setOld") {
@@ -215,6 +224,17 @@ class Model {
           if (!at(this.phase, "dualWrite")) return;
           await subject.setNew(app, t, id, value);
           this.wrote(id, value);
+        } else if (op.op === "clearOld") {
+          // Old code clears the field until readNew; from then on a field missing on the
+          // document is new code writing only the new shape, not a clear.
+          if (subject.clearOld === undefined || at(this.phase, "readNew")) return;
+          await subject.clearOld(t, id);
+          this.wrote(id, undefined);
+        } else if (op.op === "clearNew") {
+          // New code clears where the value moved, from readNew on (before, the old shape is the truth).
+          if (subject.clearNew === undefined || !at(this.phase, "readNew")) return;
+          await subject.clearNew(t, id);
+          this.wrote(id, undefined);
         } else if (op.op === "bypass") {
           // The dashboard during the rollout; from readNew on nobody edits the old shape.
           if (at(this.phase, "readNew")) return;

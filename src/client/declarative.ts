@@ -195,7 +195,7 @@ export type DeclarativeRollout<Doc, Shape, Moved = never> = RegisteredMutation<
   /**
    * For a field moved to another table (`moveField`): its value where readers
    * should take it in this phase: the document's before readNew, the other
-   * table's from then on (the document's while the other table lacks it).
+   * table's from then on.
    */
   moved(ctx: PhaseCtx, doc: Doc): Promise<Moved | undefined>;
   /** `doc` with everything `up` sets, in memory. */

@@ -11,7 +11,7 @@
  *   gets it back from the other table, so a rollback finds it there;
  * - a write of it in the other table copies it back (`down`, so new code may
  *   write only the other table): a value set, from dualWrite to readNew; a
- *   removal, in readNew only;
+ *   removal, from readNew on;
  * - a source document deleted takes its value with it (the row is deleted
  *   when it holds nothing else, so no other data of the row is lost);
  * - the backfill copies what no write did (from readNew on it only fills
@@ -166,11 +166,13 @@ export function targetWriteMatters(move: Move, change: Change): boolean {
 }
 
 /**
- * After a write of the other table (`down`): the source document gets the
- * value back. A value set is copied from dualWrite to readNew; a removal
- * (or a deleted row) only in readNew: before it the source is the truth, and
- * the other table's rows have a life of their own (a row deleted for its
- * other fields must not take the document's value with it).
+ * After a write of the other table (`down`): the source document follows it.
+ * A value set is copied from dualWrite to readNew. A removal (or a deleted
+ * row) is copied from readNew on, complete included: before readNew the
+ * source is the truth, and the other table's rows have a life of their own (a
+ * row deleted for its other fields must not take the document's value with
+ * it); from complete on the retired field must not outlive the value, or the
+ * contract pass would find it there and copy it back.
  */
 export async function onTargetWrite(
   db: Writer,
@@ -178,10 +180,11 @@ export async function onTargetWrite(
   change: Change,
   phase: Phase,
 ): Promise<void> {
-  if (!copying(phase)) return;
   const row = change.operation === "delete" ? change.oldDoc : change.newDoc;
   const value = change.operation === "delete" ? undefined : row[move.as];
-  if (value === undefined && phase !== "readNew") return;
+  const follows =
+    value === undefined ? phase === "readNew" || phase === "complete" : copying(phase);
+  if (!follows) return;
   const key = row[move.key];
   const sourceId = typeof key === "string" ? db.normalizeId(move.from, key) : null;
   if (sourceId === null) return;
@@ -219,9 +222,14 @@ export async function moveAgrees(db: Reader, move: Move, doc: AnyDoc, phase: Pha
   }
 }
 
-/** The moved value as readers should see it in this phase: from the other table from readNew on. */
+/**
+ * The moved value as readers should see it in this phase: the document's
+ * before readNew, the other table's from then on. Not the document's as a
+ * fallback: by readNew the backfill has copied every value over, and from
+ * complete on a value new code cleared in the other table is not cleared on
+ * the document (nothing is copied back any more).
+ */
 export async function readMoved(db: Reader, move: Move, doc: AnyDoc, phase: Phase) {
   if (phase !== "readNew" && phase !== "complete") return doc[move.field];
-  const row = await rowOf(db, move, doc._id);
-  return row?.[move.as] !== undefined ? row[move.as] : doc[move.field];
+  return (await rowOf(db, move, doc._id))?.[move.as];
 }
