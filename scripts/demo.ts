@@ -13,6 +13,7 @@ import { numberFlag, parseFlags, runMain } from "./cli.js";
 import { setupExample } from "./exampleApp.js";
 import { ProgressView, seconds, shortName, statusTable } from "./progress.js";
 import { operateBackfill } from "./operateDemo.js";
+import { walkMove } from "./moveDemo.js";
 import { walkDeclarative } from "./reshapeDemo.js";
 import { walkRollout } from "./rolloutDemo.js";
 import { drainScheduled } from "./scheduler.js";
@@ -147,8 +148,18 @@ async function main(): Promise<boolean> {
   const declarativeChecks = await walkDeclarative(t, { tty: opts.tty, every: opts.every });
   console.log(`  rollout walked through every phase in ${lap()}\n`);
 
-  console.log("8. Checking the data");
-  const checks = [...migrationChecks, ...operationChecks, ...rolloutChecks, ...declarativeChecks];
+  console.log("8. A field moved to another table: users.bio → profiles, by the recipe moveField");
+  const moveChecks = await walkMove();
+  console.log(`  rollout walked through every phase in ${lap()}\n`);
+
+  console.log("9. Checking the data");
+  const checks = [
+    ...migrationChecks,
+    ...operationChecks,
+    ...rolloutChecks,
+    ...declarativeChecks,
+    ...moveChecks,
+  ];
   for (const c of checks) console.log(`  ${c.ok ? "ok  " : "FAIL"} ${c.label}: ${c.detail}`);
   const ok = checks.every((c) => c.ok);
   console.log(

@@ -6,18 +6,16 @@
  */
 import { internal } from "../example/convex/_generated/api.js";
 import { domainOf } from "../example/convex/names.js";
-import {
-  isRolloutError,
-  type RolloutStatus,
-  type RolloutStatusWithContract,
-} from "../src/client/index.js";
+import { isRolloutError } from "../src/client/index.js";
 import type { ExampleT } from "./exampleApp.js";
 import { ProgressView } from "./progress.js";
 import { UserTraffic } from "./traffic.js";
 import { drainScheduled } from "./scheduler.js";
+import { advancer, rolloutStatusOf, say } from "./rolloutSteps.js";
 import type { Check } from "./seed.js";
 
 const ROLLOUT = "users.emailDomain";
+const rolloutStatus = (t: ExampleT) => rolloutStatusOf(t, ROLLOUT);
 const n = (x: number) => x.toLocaleString("en-US");
 
 /** The app at work: new users, and users changing their email, through its wrapped mutations. */
@@ -35,16 +33,7 @@ export async function walkDeclarative(
   t: ExampleT,
   view: { tty: boolean; every: number },
 ): Promise<Check[]> {
-  const say = (line: string) => console.log(`  ${line}`);
-  const advance = async (to: string) => {
-    const status = await t.mutation(internal.migrations.advance, {
-      rollout: ROLLOUT,
-      to,
-      by: "demo",
-    });
-    say(`advance → ${status.phase}${gateLine(status)}`);
-    return status;
-  };
+  const advance = advancer(t, ROLLOUT);
   const stored = async () =>
     await t.run(async (ctx) => {
       let total = 0;
@@ -162,17 +151,4 @@ export async function walkDeclarative(
       detail: `phase ${done.phase}`,
     },
   ];
-}
-
-async function rolloutStatus(t: ExampleT): Promise<RolloutStatusWithContract> {
-  const { rollouts } = await t.query(internal.migrations.status, {});
-  const found = rollouts.find((r) => r.name === ROLLOUT);
-  if (!found) throw new Error(`status does not show ${ROLLOUT}`);
-  return found;
-}
-
-function gateLine(status: RolloutStatus): string {
-  const gate = status.next;
-  if (gate === null) return "; final";
-  return `; next ${gate.to}: ${gate.open ? "open" : "closed"} (${gate.detail})`;
 }

@@ -6,11 +6,12 @@
  */
 import { internal } from "../example/convex/_generated/api.js";
 import { joinName } from "../example/convex/names.js";
-import { isRolloutError, type RolloutStatus } from "../src/client/index.js";
+import { isRolloutError } from "../src/client/index.js";
 import type { ExampleT } from "./exampleApp.js";
 import { ProgressView } from "./progress.js";
 import { UserTraffic } from "./traffic.js";
 import { drainScheduled } from "./scheduler.js";
+import { advancer, gateLine, rolloutStatusOf, say } from "./rolloutSteps.js";
 import type { Check } from "./seed.js";
 
 const ROLLOUT = "users.splitName";
@@ -31,17 +32,8 @@ export async function walkRollout(
   t: ExampleT,
   view: { tty: boolean; every: number },
 ): Promise<Check[]> {
-  const say = (line: string) => console.log(`  ${line}`);
-  const advance = async (to: string, reason?: string) => {
-    const status = await t.mutation(internal.migrations.advance, {
-      rollout: ROLLOUT,
-      to,
-      by: "demo",
-      reason,
-    });
-    say(`advance → ${status.phase}${gateLine(status)}`);
-    return status;
-  };
+  const advance = advancer(t, ROLLOUT);
+  const rolloutStatus = (t: ExampleT) => rolloutStatusOf(t, ROLLOUT);
   const traffic = appTraffic(t);
   await traffic.load();
 
@@ -124,19 +116,6 @@ export async function walkRollout(
       detail: `phase ${done.phase}, verify ${pass?.state} with ${pass?.mismatches} mismatches`,
     },
   ];
-}
-
-async function rolloutStatus(t: ExampleT): Promise<RolloutStatus> {
-  const { rollouts } = await t.query(internal.migrations.status, {});
-  const found = rollouts.find((r) => r.name === ROLLOUT);
-  if (!found) throw new Error(`status does not show ${ROLLOUT}`);
-  return found;
-}
-
-function gateLine(status: RolloutStatus): string {
-  const gate = status.next;
-  if (gate === null) return "; final";
-  return `; next ${gate.to}: ${gate.open ? "open" : "closed"} (${gate.detail})`;
 }
 
 /** Every user, seeded before the rollout or written during it, is in the new shape. */

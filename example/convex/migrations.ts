@@ -1,4 +1,4 @@
-import { Rollouts } from "convex-rollouts";
+import { moveField, Rollouts } from "convex-rollouts";
 import { v } from "convex/values";
 import { components, internal } from "./_generated/api";
 import type { DataModel } from "./_generated/dataModel";
@@ -79,6 +79,19 @@ export const usersEmailDomain = migrations.reshape("users.emailDomain", {
   table: "users",
   up: (user) => ({ emailDomain: domainOf(user.email) }),
   validator: { emailDomain: v.string() },
+  triggers,
+});
+
+/**
+ * A field moved to another table: each user's bio goes to their profile. The
+ * package copies it over on every write from dualWrite on (and back, until
+ * complete, so new code may write only profiles from readNew on), backfills
+ * the rest, verifies the two tables agree, and reads it where it is the truth
+ * (`usersBio.moved(ctx, user)`).
+ */
+export const usersBio = migrations.reshape("users.bio", {
+  table: "users",
+  ...moveField("bio", { to: "profiles", index: "by_user", key: "userId" }),
   triggers,
 });
 

@@ -12,7 +12,14 @@ export default defineSchema({
     lastName: v.optional(v.string()),
     // The users.emailDomain rollout (declarative): optional until it completes.
     emailDomain: v.optional(v.string()),
+    // The users.bio rollout moves it to profiles; the contract pass removes it from here.
+    bio: v.optional(v.string()),
   }).index("by_email", ["email"]),
+  // Where users.bio moves (the moveField recipe): one profile per user.
+  profiles: defineTable({
+    userId: v.id("users"),
+    bio: v.optional(v.string()),
+  }).index("by_user", ["userId"]),
   posts: defineTable({
     authorId: v.id("users"),
     title: v.string(),

@@ -2,7 +2,7 @@ import { v } from "convex/values";
 import type { Doc } from "./_generated/dataModel";
 import { internalQuery, type QueryCtx } from "./_generated/server";
 import { internalMutation } from "./functions";
-import { nameSplit, usersEmailDomain } from "./migrations";
+import { nameSplit, usersBio, usersEmailDomain } from "./migrations";
 import { joinName, splitName } from "./names";
 
 /** From dualWrite on, every write of a name writes its parts too (the phase is read in this transaction). */
@@ -85,5 +85,25 @@ export const countByPlan = internalQuery({
     const counts = { free: 0, pro: 0, none: 0 };
     for await (const user of ctx.db.query("users")) counts[user.plan ?? "none"]++;
     return counts;
+  },
+});
+
+/** Old code: the bio on the user. From dualWrite on, the triggers copy it to the profile. */
+export const setBio = internalMutation({
+  args: { userId: v.id("users"), bio: v.optional(v.string()) },
+  returns: v.null(),
+  handler: async (ctx, { userId, bio }) => {
+    await ctx.db.patch("users", userId, { bio });
+    return null;
+  },
+});
+
+/** A user's bio, read where the users.bio rollout says it is in this phase. */
+export const bio = internalQuery({
+  args: { userId: v.id("users") },
+  returns: v.union(v.string(), v.null()),
+  handler: async (ctx, { userId }) => {
+    const user = await ctx.db.get("users", userId);
+    return user === null ? null : ((await usersBio.moved(ctx, user)) ?? null);
   },
 });

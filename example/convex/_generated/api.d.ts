@@ -14,6 +14,7 @@ import type * as functions from "../functions.js";
 import type * as migrations from "../migrations.js";
 import type * as names from "../names.js";
 import type * as posts from "../posts.js";
+import type * as profiles from "../profiles.js";
 import type * as triggers from "../triggers.js";
 import type * as users from "../users.js";
 
@@ -30,6 +31,7 @@ declare const fullApi: ApiFromModules<{
   migrations: typeof migrations;
   names: typeof names;
   posts: typeof posts;
+  profiles: typeof profiles;
   triggers: typeof triggers;
   users: typeof users;
 }>;

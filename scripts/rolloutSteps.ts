@@ -1,0 +1,40 @@
+/**
+ * What the demo's rollout walks share: moving a rollout from the CLI (as
+ * `npx convex run migrations:advance` would), with its gate in one line, and
+ * reading its status.
+ */
+import { internal } from "../example/convex/_generated/api.js";
+import type { RolloutStatus, RolloutStatusWithContract } from "../src/client/index.js";
+import type { ExampleT } from "./exampleApp.js";
+
+export const say = (line: string) => console.log(`  ${line}`);
+
+/** Advances the rollout, printing the phase it reached and its next gate. */
+export function advancer(t: ExampleT, rollout: string) {
+  return async (to: string, reason?: string) => {
+    const status = await t.mutation(internal.migrations.advance, {
+      rollout,
+      to,
+      by: "demo",
+      reason,
+    });
+    say(`advance → ${status.phase}${gateLine(status)}`);
+    return status;
+  };
+}
+
+export async function rolloutStatusOf(
+  t: ExampleT,
+  rollout: string,
+): Promise<RolloutStatusWithContract> {
+  const { rollouts } = await t.query(internal.migrations.status, {});
+  const found = rollouts.find((r) => r.name === rollout);
+  if (!found) throw new Error(`status does not show ${rollout}`);
+  return found;
+}
+
+export function gateLine(status: RolloutStatus): string {
+  const gate = status.next;
+  if (gate === null) return "; final";
+  return `; next ${gate.to}: ${gate.open ? "open" : "closed"} (${gate.detail})`;
+}
