@@ -71,6 +71,8 @@ export type TxRecord = {
   committed: boolean;
   /** convex-test's own totals for the transaction (the root layer). */
   total: Counts;
+  /** When it ended (`performance.now()`). */
+  endedAt: number;
   /** The same usage, by the component path whose database was used. */
   byComponent: Record<string, Counts>;
 };
@@ -269,6 +271,7 @@ function end(self: TrackerInternals, committed: boolean) {
     type: state.top?.type ?? "?",
     committed,
     total,
+    endedAt: performance.now(),
     byComponent: state.stack[0]!,
   });
 }

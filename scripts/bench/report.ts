@@ -282,9 +282,12 @@ same for every variant; only the machinery around it differs.
 ## How it is measured
 
 - Seeding is not timed. Before each timed part a full garbage collection runs (\`--expose-gc\`).
-- Wall time runs from the call that starts the migration until convex-test's
-  \`finishAllScheduledFunctions\` finds nothing left to run. Scheduled functions fire on real timers
-  (\`runAfter(0)\`), as scripts/scheduler.ts explains.
+- Wall time runs from the call that starts the migration to the end of the last transaction it
+  committed. Scheduled functions fire on real timers (\`runAfter(0)\`), as scripts/scheduler.ts
+  explains, driven by convex-test's \`finishAllScheduledFunctions\`; that returns some 20 event-loop
+  turns after the last function, later while a timer is pending further ahead (convex-rollouts'
+  monitor schedules its next check a minute ahead while a run is live). That wait is the harness's,
+  not the migration's, and is not counted.
 - Usage per transaction is captured by wrapping convex-test's \`TransactionMetricsTracker\` (the
   object behind \`ctx.meta.getTransactionMetrics()\`), so that every top-level transaction's totals are
   recorded as it ends, and every read and write is also counted under the component path it runs in
@@ -301,8 +304,8 @@ same for every variant; only the machinery around it differs.
 
 ## Speed
 
-Wall time runs from the call that starts the migration to the moment no scheduled function is
-left. Ratios are taken run by run (the same run number of each variant, same data) and their median
+Wall time runs from the call that starts the migration to the end of its last committed
+transaction. Ratios are taken run by run (the same run number of each variant, same data) and their median
 is shown with their range.
 
 ${speedTable(workloads, rows)}
