@@ -12,7 +12,7 @@
  * - a write of it in the other table copies it back (`down`, so new code may
  *   write only the other table): a value set, from dualWrite to readNew; a
  *   removal, from readNew on;
- * - a source document deleted takes its value with it (the row is deleted
+ * - until complete, a source document deleted takes its value (the row is deleted
  *   when it holds nothing else, so no other data of the row is lost);
  * - the backfill copies what no write did (from readNew on it only fills
  *   what is missing, never overwriting new code), and at complete it copies
