@@ -77,6 +77,7 @@ export async function walkMove(): Promise<Check[]> {
   const backfilled = await rolloutStatusOf(t, ROLLOUT);
   say(
     `backfill ${backfilled.backfill.run?.state}: ${n(backfilled.backfill.run?.processed ?? 0)} users ` +
+      `examined, ${n(backfilled.backfill.run?.changed ?? 0)} bios copied to profiles ` +
       `(${entered.backfill.name}); verify ${backfilled.verify?.state}, ` +
       `${n(backfilled.verify?.mismatches ?? 0)} mismatches`,
   );

@@ -242,8 +242,13 @@ describe("moveField: people.bio → profiles.bio", () => {
     await seedPeople(t, truth, 20);
     await app.advance("dualWrite");
     const plan = (await t.mutation(m("peopleBio"), { dryRun: true })) as { processed?: number };
-    expect(plan).toMatchObject({ dryRun: true });
+    // 20 people, one in five with no bio: 16 would get a profile.
+    expect(plan).toMatchObject({ dryRun: true, wouldChange: 16, unchanged: 4 });
     expect(await profiles()).toEqual([]);
+    // The backfill counts a person whose bio it copied as changed, though the person is not patched.
+    await app.advance("backfill");
+    await drain(t);
+    expect((await app.status()).backfill.run).toMatchObject({ processed: 20, changed: 16 });
   });
 
   test("under another name: people.nickname → profiles.handle", async () => {

@@ -166,7 +166,14 @@ export async function checkCursor<
   if (cursor !== null) await readPage(ctx, spec, cursor, 1);
 }
 
-/** Applies `migrateOne` to one document; true when it patched the document. */
+/**
+ * What a migrateOne of this package (a declarative rollout's backfill) returns
+ * when it wrote other documents for this one and has nothing to patch on it:
+ * the document counts as changed. Not for apps: theirs count what they patch.
+ */
+export const CHANGED_ELSEWHERE = Symbol("changed elsewhere");
+
+/** Applies `migrateOne` to one document; true when it patched it (or changed others for it). */
 async function migrateDoc<
   DataModel extends GenericDataModel,
   T extends TableNamesInDataModel<DataModel>,
@@ -176,6 +183,7 @@ async function migrateDoc<
   doc: AnyDoc,
 ): Promise<boolean> {
   const patch = await spec.migrateOne(ctx, doc as DocumentByName<DataModel, T>);
+  if ((patch as unknown) === CHANGED_ELSEWHERE) return true;
   if (!patch || Object.keys(patch).length === 0) return false;
   await ctx.db.patch(spec.table, doc._id as GenericId<T>, patch as never);
   return true;
@@ -297,9 +305,10 @@ export async function dryRunBatch<
   const page = await readPage(ctx, spec, cursor, batchSize);
   const errors: DocumentError[] = [];
   const failed = new Set<string>();
+  const reportedChanged = new Set<string>();
   await forEachDoc(page.docs, spec.parallelize, async (doc) => {
     try {
-      await migrateDoc(ctx, spec, doc);
+      if (await migrateDoc(ctx, spec, doc)) reportedChanged.add(doc._id);
     } catch (error) {
       failed.add(doc._id);
       if (errors.length < PLAN_SAMPLES) errors.push({ id: doc._id, error: describeError(error) });
@@ -311,7 +320,7 @@ export async function dryRunBatch<
     if (failed.has(before._id)) continue;
     // Compare with a fresh read, so writes migrateOne made itself count too.
     const after = await ctx.db.get(before._id as GenericId<T>);
-    if (sameValue(after, before)) continue;
+    if (sameValue(after, before) && !reportedChanged.has(before._id)) continue;
     wouldChange++;
     if (samples.length < PLAN_SAMPLES) samples.push({ id: before._id, before, after });
   }

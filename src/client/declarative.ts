@@ -27,7 +27,7 @@ import type { ComponentApi } from "../component/_generated/component.js";
 import { describeError, rolloutError } from "../shared/errors.js";
 import { canonicalName } from "../shared/names.js";
 import type { OnError, Phase } from "../shared/validators.js";
-import type { AnyDoc } from "./batch.js";
+import { CHANGED_ELSEWHERE, type AnyDoc } from "./batch.js";
 import { contractOf, type Contract } from "./contract.js";
 import {
   changedKeys,
@@ -257,7 +257,7 @@ export function declareRollout(
       migrateOne: (
         ctx: GenericMutationCtx<GenericDataModel>,
         doc: AnyDoc,
-      ) => Promise<Fields | undefined>;
+      ) => Promise<Fields | typeof CHANGED_ELSEWHERE | undefined>;
       batchSize?: number;
       onError?: OnError;
     }) => RegisteredMutation<"internal", MigrationArgs, Promise<RunResult>>;
@@ -301,16 +301,19 @@ export function declareRollout(
     onError: spec.onError,
     migrateOne: async (ctx, doc) => {
       // Copied over first: at complete, the contract pass below removes the field.
-      if (move) await backfillMove(ctx.db, move, doc, await cachedPhase(rollout, ctx));
+      const moved =
+        move !== null && (await backfillMove(ctx.db, move, doc, await cachedPhase(rollout, ctx)));
+      // A document whose only change was in the other table still counts as changed.
+      const unchanged = moved ? CHANGED_ELSEWHERE : undefined;
       const { up, patch } = upPatch(doc);
       const retiring = retire.filter((field) => doc[field] !== undefined);
-      if (isEmpty(patch) && retiring.length === 0) return undefined;
+      if (isEmpty(patch) && retiring.length === 0) return unchanged;
       const phase = await cachedPhase(rollout, ctx);
       // A run after readNew must not overwrite what new code wrote; after
       // complete it is the contract pass, removing the retired fields.
       const fields = readPatch(up, patch, doc, phase);
       if (phase === "complete") for (const field of retiring) fields[field] = undefined;
-      if (isEmpty(fields)) return undefined;
+      if (isEmpty(fields)) return unchanged;
       stateOf(ctx)?.echoes.set(`${name}:${doc._id}`, fields);
       return fields;
     },

@@ -92,7 +92,8 @@ export async function rowOf(db: Reader, move: Move, sourceId: string): Promise<A
 
 /**
  * Makes the other table hold `value` for the source document (`undefined`: hold
- * nothing). `fillOnly` leaves a value already there. Writes only on a difference.
+ * nothing). `fillOnly` leaves a value already there. Writes only on a
+ * difference; true when it wrote.
  */
 export async function put(
   db: Writer,
@@ -100,15 +101,16 @@ export async function put(
   sourceId: string,
   value: unknown,
   { fillOnly = false } = {},
-): Promise<void> {
+): Promise<boolean> {
   const row = await rowOf(db, move, sourceId);
   if (row === null) {
-    if (value !== undefined)
-      await db.insert(move.to, { [move.key]: sourceId, [move.as]: value as Value });
-    return;
+    if (value === undefined) return false;
+    await db.insert(move.to, { [move.key]: sourceId, [move.as]: value as Value });
+    return true;
   }
-  if (sameValue(row[move.as], value) || (fillOnly && row[move.as] !== undefined)) return;
+  if (sameValue(row[move.as], value) || (fillOnly && row[move.as] !== undefined)) return false;
   await db.patch(move.to, row._id, { [move.as]: value } as Patch);
+  return true;
 }
 
 /** The source document is gone: its value goes too, and the row when it held nothing else. */
@@ -147,10 +149,15 @@ export async function onSourceWrite(
   const doc = change.newDoc;
   const value = doc[move.field];
   if (phase === "schema") return;
-  if (value !== undefined) return await put(db, move, change.id, value);
+  if (value !== undefined) {
+    await put(db, move, change.id, value);
+    return;
+  }
   // The write removed the field.
-  if (phase === "dualWrite" || phase === "backfill")
-    return await put(db, move, change.id, undefined);
+  if (phase === "dualWrite" || phase === "backfill") {
+    await put(db, move, change.id, undefined);
+    return;
+  }
   if (phase === "readNew") {
     // New code writes only the new shape; the old one is kept right for a rollback.
     const row = await rowOf(db, move, change.id);
@@ -195,17 +202,20 @@ export async function onTargetWrite(
   }
 }
 
-/** The backfill's part: copy over before the contract pass (which removes the field) runs. */
+/**
+ * The backfill's part: copy over before the contract pass (which removes the
+ * field) runs. True when it wrote the other table.
+ */
 export async function backfillMove(
   db: Writer,
   move: Move,
   doc: AnyDoc,
   phase: Phase,
-): Promise<void> {
+): Promise<boolean> {
   const value = doc[move.field];
   const newIsTruth = phase === "readNew" || phase === "complete";
-  if (newIsTruth && value === undefined) return;
-  await put(db, move, doc._id, value, { fillOnly: newIsTruth });
+  if (newIsTruth && value === undefined) return false;
+  return await put(db, move, doc._id, value, { fillOnly: newIsTruth });
 }
 
 /** Verify's part: the other table holds what the document holds (after complete, at least it). */
