@@ -35,6 +35,16 @@ test("reports what the next batch would change, with samples, and writes nothing
   expect(await snapshot(t)).toEqual(before);
 });
 
+test("a patch that changes nothing is not counted as a change", async () => {
+  const t = setup();
+  const ids = await seedPosts(t, 20, (i) => `Post ${i}`);
+  await t.run(async (ctx) => {
+    for (const id of ids.slice(0, 8)) await ctx.db.patch("posts", id, { wordCount: 0 });
+  });
+  const report = (await t.mutation(ref("restateCount"), { dryRun: true })) as DryRunReport;
+  expect(report).toMatchObject({ examined: 20, wouldChange: 12, unchanged: 8 });
+});
+
 test("counts documents that would fail, with their errors, instead of stopping", async () => {
   const t = setup();
   const ids = await seedPosts(t, 30, (i) => (i % 10 === 3 ? `FAIL ${i}` : `Post ${i}`));

@@ -173,7 +173,11 @@ export async function checkCursor<
  */
 export const CHANGED_ELSEWHERE = Symbol("changed elsewhere");
 
-/** Applies `migrateOne` to one document; true when it patched it (or changed others for it). */
+/**
+ * Applies `migrateOne` to one document: "patched" when it patched it,
+ * "elsewhere" when migrateOne said it changed other documents for it, null
+ * when nothing was written.
+ */
 async function migrateDoc<
   DataModel extends GenericDataModel,
   T extends TableNamesInDataModel<DataModel>,
@@ -181,12 +185,12 @@ async function migrateDoc<
   ctx: GenericMutationCtx<DataModel>,
   spec: BatchSpec<DataModel, T>,
   doc: AnyDoc,
-): Promise<boolean> {
+): Promise<"patched" | "elsewhere" | null> {
   const patch = await spec.migrateOne(ctx, doc as DocumentByName<DataModel, T>);
-  if ((patch as unknown) === CHANGED_ELSEWHERE) return true;
-  if (!patch || Object.keys(patch).length === 0) return false;
+  if ((patch as unknown) === CHANGED_ELSEWHERE) return "elsewhere";
+  if (!patch || Object.keys(patch).length === 0) return null;
   await ctx.db.patch(spec.table, doc._id as GenericId<T>, patch as never);
-  return true;
+  return "patched";
 }
 
 async function forEachDoc(
@@ -269,7 +273,7 @@ async function migrateDocs<
     spec.parallelize,
     async (doc) => {
       try {
-        if (await migrateDoc(ctx, spec, doc)) changed++;
+        if ((await migrateDoc(ctx, spec, doc)) !== null) changed++;
       } catch (error) {
         // A limit belongs to the batch, never to a document: the component retries it smaller.
         if (isRolloutError(error) || isLimitError(describeError(error))) throw error;
@@ -305,10 +309,11 @@ export async function dryRunBatch<
   const page = await readPage(ctx, spec, cursor, batchSize);
   const errors: DocumentError[] = [];
   const failed = new Set<string>();
-  const reportedChanged = new Set<string>();
+  // Documents migrateOne changed nothing on, but other documents for: they would change too.
+  const changedElsewhere = new Set<string>();
   await forEachDoc(page.docs, spec.parallelize, async (doc) => {
     try {
-      if (await migrateDoc(ctx, spec, doc)) reportedChanged.add(doc._id);
+      if ((await migrateDoc(ctx, spec, doc)) === "elsewhere") changedElsewhere.add(doc._id);
     } catch (error) {
       failed.add(doc._id);
       if (errors.length < PLAN_SAMPLES) errors.push({ id: doc._id, error: describeError(error) });
@@ -320,7 +325,7 @@ export async function dryRunBatch<
     if (failed.has(before._id)) continue;
     // Compare with a fresh read, so writes migrateOne made itself count too.
     const after = await ctx.db.get(before._id as GenericId<T>);
-    if (sameValue(after, before) && !reportedChanged.has(before._id)) continue;
+    if (sameValue(after, before) && !changedElsewhere.has(before._id)) continue;
     wouldChange++;
     if (samples.length < PLAN_SAMPLES) samples.push({ id: before._id, before, after });
   }
