@@ -38,12 +38,13 @@ export function contractOf({
   newFields?: readonly string[];
   retire: string[];
 }): Contract | null {
+  const declared = validator?.kind === "object" ? fieldCode(validator) : {};
+  // The declaration's validators win over the widened schema's.
   const known = {
     ...(tableValidator?.kind === "object" ? fieldCode(tableValidator) : {}),
-    ...(validator?.kind === "object" ? fieldCode(validator) : {}),
+    ...declared,
   };
-  const typed = validator?.kind === "object" ? Object.keys(fieldCode(validator)) : [];
-  const require = [...new Set([...(newFields ?? []), ...typed])];
+  const require = [...new Set([...(newFields ?? []), ...Object.keys(declared)])];
   if (require.length === 0 && retire.length === 0) return null;
   const staged = [
     ...require.map((field) => `${field}: ${known[field] ?? "<its validator, not optional>"}`),
