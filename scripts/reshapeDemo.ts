@@ -8,10 +8,9 @@ import { internal } from "../example/convex/_generated/api.js";
 import { domainOf } from "../example/convex/names.js";
 import { isRolloutError } from "../src/client/index.js";
 import type { ExampleT } from "./exampleApp.js";
-import { ProgressView } from "./progress.js";
 import { UserTraffic } from "./traffic.js";
 import { drainScheduled } from "./scheduler.js";
-import { advancer, rolloutStatusOf, say } from "./rolloutSteps.js";
+import { advancer, backfillWhileWriting, rolloutStatusOf, say } from "./rolloutSteps.js";
 import type { Check } from "./seed.js";
 
 const ROLLOUT = "users.emailDomain";
@@ -66,19 +65,13 @@ export async function walkDeclarative(
   );
 
   const entered = await advance("backfill");
-  const progress = new ProgressView(
-    [{ name: entered.backfill.name, estimate: inSchema.total }],
+  const backfilled = await backfillWhileWriting(
+    t,
+    ROLLOUT,
+    { name: entered.backfill.name, estimate: inSchema.total },
+    traffic,
     view,
   );
-  await drainScheduled(t, {
-    tickMs: 50,
-    onTick: async () => {
-      await traffic.write(5); // the app keeps writing between batches
-      const status = await rolloutStatus(t);
-      if (status.backfill.run) progress.update([status.backfill.run]);
-    },
-  });
-  const backfilled = await rolloutStatus(t);
   say(
     `backfill ${backfilled.backfill.run?.state}: ${n(backfilled.backfill.run?.changed ?? 0)} users ` +
       `converted; the app created ${n(traffic.created)} and changed ${n(traffic.edited)} emails meanwhile`,

@@ -8,10 +8,8 @@ import { internal } from "../example/convex/_generated/api.js";
 import { joinName } from "../example/convex/names.js";
 import { isRolloutError } from "../src/client/index.js";
 import type { ExampleT } from "./exampleApp.js";
-import { ProgressView } from "./progress.js";
 import { UserTraffic } from "./traffic.js";
-import { drainScheduled } from "./scheduler.js";
-import { advancer, gateLine, rolloutStatusOf, say } from "./rolloutSteps.js";
+import { advancer, backfillWhileWriting, gateLine, rolloutStatusOf, say } from "./rolloutSteps.js";
 import type { Check } from "./seed.js";
 
 const ROLLOUT = "users.splitName";
@@ -54,19 +52,13 @@ export async function walkRollout(
     say(`advance → readNew refused (PhaseGateClosed): ${error.data.message}`);
   }
   const users = (await t.query(internal.users.countByPlan, {})) as Record<string, number>;
-  const progress = new ProgressView(
-    [{ name: entered.backfill.name, estimate: Object.values(users).reduce((a, b) => a + b, 0) }],
+  const backfilled = await backfillWhileWriting(
+    t,
+    ROLLOUT,
+    { name: entered.backfill.name, estimate: Object.values(users).reduce((a, b) => a + b, 0) },
+    traffic,
     view,
   );
-  await drainScheduled(t, {
-    tickMs: 50,
-    onTick: async () => {
-      await traffic.write(5); // the app keeps writing between batches
-      const status = await rolloutStatus(t);
-      if (status.backfill.run) progress.update([status.backfill.run]);
-    },
-  });
-  const backfilled = await rolloutStatus(t);
   say(
     `backfill ${backfilled.backfill.run?.state}: ${n(backfilled.backfill.run?.processed ?? 0)} ` +
       `users, ${n(backfilled.backfill.run?.changed ?? 0)} changed; the app wrote ` +

@@ -6,6 +6,9 @@
 import { internal } from "../example/convex/_generated/api.js";
 import type { RolloutStatus, RolloutStatusWithContract } from "../src/client/index.js";
 import type { ExampleT } from "./exampleApp.js";
+import { ProgressView } from "./progress.js";
+import { drainScheduled } from "./scheduler.js";
+import type { UserTraffic } from "./traffic.js";
 
 export const say = (line: string) => console.log(`  ${line}`);
 
@@ -37,4 +40,27 @@ export function gateLine(status: RolloutStatus): string {
   const gate = status.next;
   if (gate === null) return "; final";
   return `; next ${gate.to}: ${gate.open ? "open" : "closed"} (${gate.detail})`;
+}
+
+/**
+ * Runs the rollout's backfill (just started by entering `backfill`) to its
+ * end while the app keeps writing between batches, with its progress shown.
+ */
+export async function backfillWhileWriting(
+  t: ExampleT,
+  rollout: string,
+  { name, estimate }: { name: string; estimate: number },
+  traffic: UserTraffic,
+  view: { tty: boolean; every: number },
+): Promise<RolloutStatusWithContract> {
+  const progress = new ProgressView([{ name, estimate }], view);
+  await drainScheduled(t, {
+    tickMs: 50,
+    onTick: async () => {
+      await traffic.write(5); // the app keeps writing between batches
+      const status = await rolloutStatusOf(t, rollout);
+      if (status.backfill.run) progress.update([status.backfill.run]);
+    },
+  });
+  return await rolloutStatusOf(t, rollout);
 }
