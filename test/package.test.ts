@@ -180,12 +180,19 @@ test("the tarball holds the built entry points and no tests", () => {
   expect(orphans, "built modules with no source in src/").toEqual([]);
 });
 
-test("convex-rollouts/test lists every component module with runtime code", async () => {
-  const { modules } = await import("../src/test.js");
+/**
+ * A `test.ts` entry lists every module of its component that has runtime code
+ * (convex-test loads them from that list), nothing else, and each is in the tarball.
+ */
+function expectEveryModuleListed(
+  modules: Record<string, unknown>,
+  componentDir: string,
+  entry: string,
+): string[] {
   const listed = Object.keys(modules).sort();
-  const sources = filesUnder(join(root, "src", "component"))
+  const sources = filesUnder(join(root, "src", componentDir))
     .filter((path) => path.endsWith(".ts") && !path.endsWith(".test.ts"))
-    .map((path) => `./component/${path.replace(/\.ts$/, ".js")}`);
+    .map((path) => `./${componentDir}/${path.replace(/\.ts$/, ".js")}`);
   const needed = sources.filter(
     (key) => !isTypesOnly(readFileSync(join(root, "dist", key.replace(/^\.\//, "")), "utf8")),
   );
@@ -195,32 +202,22 @@ test("convex-rollouts/test lists every component module with runtime code", asyn
   ).toEqual([]);
   expect(
     needed.filter((key) => !listed.includes(key)),
-    "in src/component, but not in src/test.ts",
+    `in src/${componentDir}, but not in ${entry}`,
   ).toEqual([]);
   // And each one listed is in the tarball, where the built test.js imports it from.
   const paths = packed.files.map((file) => file.path);
   for (const key of listed) expect(paths).toContain(`dist/${key.replace(/^\.\//, "")}`);
+  return paths;
+}
+
+test("convex-rollouts/test lists every component module with runtime code", async () => {
+  const { modules } = await import("../src/test.js");
+  expectEveryModuleListed(modules, "component", "src/test.ts");
 });
 
 test("convex-rollouts/migrations/test lists every module of the drop-in component", async () => {
   const { modules } = await import("../src/migrations/test.js");
-  const listed = Object.keys(modules).sort();
-  const sources = filesUnder(join(root, "src", "migrations", "component"))
-    .filter((path) => path.endsWith(".ts") && !path.endsWith(".test.ts"))
-    .map((path) => `./migrations/component/${path.replace(/\.ts$/, ".js")}`);
-  const needed = sources.filter(
-    (key) => !isTypesOnly(readFileSync(join(root, "dist", key.replace(/^\.\//, "")), "utf8")),
-  );
-  expect(
-    listed.filter((key) => !sources.includes(key)),
-    "listed, but no such source",
-  ).toEqual([]);
-  expect(
-    needed.filter((key) => !listed.includes(key)),
-    "in src/migrations/component, but not in src/migrations/test.ts",
-  ).toEqual([]);
-  const paths = packed.files.map((file) => file.path);
-  for (const key of listed) expect(paths).toContain(`dist/${key.replace(/^\.\//, "")}`);
+  const paths = expectEveryModuleListed(modules, "migrations/component", "src/migrations/test.ts");
   for (const entry of [
     "dist/migrations/index.js",
     "dist/migrations/index.d.ts",
