@@ -137,3 +137,21 @@ export async function statusOf(t: T, name = "testing:bump"): Promise<MigrationSt
   if (!status) throw new Error(`no status for ${name}`);
   return status;
 }
+
+/**
+ * The id of the document a saved `table|…` cursor points after, in
+ * convex-test's cursor form; null for the start of the range, undefined when
+ * the cursor is not in that form (or is another table's).
+ */
+export function cursorDocId(cursor: string | null, table: string): string | null | undefined {
+  if (cursor === null) return null;
+  if (!cursor.startsWith(`${table}|`)) return undefined;
+  try {
+    const keys = JSON.parse(cursor.slice(table.length + 1)) as unknown;
+    if (!Array.isArray(keys) || typeof keys.at(-1) !== "string") return undefined;
+    const id = JSON.parse(keys.at(-1) as string) as unknown;
+    return typeof id === "string" ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}

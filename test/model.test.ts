@@ -70,7 +70,7 @@ import {
 } from "../src/client/index.js";
 import type { Id as ComponentId } from "../src/component/_generated/dataModel.js";
 import { parseCounters } from "./fixtures/model.js";
-import { drain, runInComponent, runScheduledOnce, setup, type T } from "./harness.js";
+import { cursorDocId, drain, runInComponent, runScheduledOnce, setup, type T } from "./harness.js";
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -391,20 +391,6 @@ type Totals = {
 
 function wasFailing(doc: DocM, from: number, to: number): boolean {
   return doc.fails.some(([start, end]) => start <= to && (end === null || end >= from));
-}
-
-/** The id of the document a saved `table|…` cursor points after (convex-test's form). */
-function cursorDocId(cursor: string | null, table: Table): string | null | undefined {
-  if (cursor === null) return null;
-  if (!cursor.startsWith(`${table}|`)) return undefined;
-  try {
-    const keys = JSON.parse(cursor.slice(table.length + 1)) as unknown;
-    if (!Array.isArray(keys) || typeof keys.at(-1) !== "string") return undefined;
-    const id = JSON.parse(keys.at(-1) as string) as unknown;
-    return typeof id === "string" ? id : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 class Harness {

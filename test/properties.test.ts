@@ -32,6 +32,7 @@ import {
 } from "../src/client/index.js";
 import { fn, ref } from "./fixtures/faults.js";
 import {
+  cursorDocId,
   bumpCounts,
   drain,
   runScheduledOnce,
@@ -438,19 +439,6 @@ function isFailing(doc: Pick<DocM, "title">): boolean {
   return doc.title.startsWith("FAIL");
 }
 
-/** The id of the post a saved `posts|…` cursor points after (convex-test's cursor format). */
-function cursorDocId(cursor: string | null): string | undefined {
-  if (cursor === null || !cursor.startsWith("posts|")) return undefined;
-  try {
-    const keys = JSON.parse(cursor.slice("posts|".length)) as unknown;
-    if (!Array.isArray(keys) || typeof keys.at(-1) !== "string") return undefined;
-    const id = JSON.parse(keys.at(-1) as string) as unknown;
-    return typeof id === "string" ? id : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 // ---------------------------------------------------------------------------
 // Driving the real thing beside the model.
 
@@ -539,7 +527,7 @@ class Harness {
       const expected = run.cursorPos < 0 ? null : this.model.docs[run.cursorPos]!.id;
       if (expected === null) expect(status!.cursor, where).toBeNull();
       else {
-        const decoded = cursorDocId(status!.cursor);
+        const decoded = cursorDocId(status!.cursor, "posts") ?? undefined;
         if (decoded !== undefined) expect(decoded, where).toBe(expected);
       }
     }
@@ -936,7 +924,7 @@ test("the model reads convex-test's cursors (if this fails, update cursorDocId)"
   await t.mutation(bump, { batchSize: 10 });
   await runScheduledOnce(t);
   const { migrations } = await t.query(internal.migrations.status, { names: [NAME] });
-  expect(cursorDocId(migrations[0]!.cursor)).toBe(ids[9]);
+  expect(cursorDocId(migrations[0]!.cursor, "posts")).toBe(ids[9]);
 });
 
 describe("found by the properties, and fixed", () => {
