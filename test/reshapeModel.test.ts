@@ -26,6 +26,7 @@
 import fc from "fast-check";
 import { makeFunctionReference } from "convex/server";
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
+import { exportNameOf } from "../src/client/declarative.js";
 import { isRolloutError } from "../src/shared/errors.js";
 import type { Phase } from "../src/shared/validators.js";
 import { joinName } from "./fixtures/reshape/split.js";
@@ -328,7 +329,7 @@ class Model {
       case "again":
         // The backfill run again (after complete: the contract pass).
         await typed(
-          t.mutation(fn(`${subject.module}:${exportOf(subject.rollout)}`), { reset: true }),
+          t.mutation(fn(`${subject.module}:${exportNameOf(subject.rollout)}`), { reset: true }),
         );
         return;
     }
@@ -388,11 +389,6 @@ class Model {
 
 function nextOf(phase: Phase): Phase {
   return ORDER[ORDER.indexOf(phase) + 1]!;
-}
-
-function exportOf(rollout: string): string {
-  const [table, field] = rollout.split(".");
-  return `${table}${field![0]!.toUpperCase()}${field!.slice(1)}`;
 }
 
 /** The call's answer, or null when it was refused with one of this package's typed errors. */
