@@ -124,8 +124,9 @@ describe("people.split through every phase, with the app writing between batches
     // Status says what is left: the contract step, with the narrow shape to stage.
     const complete = (await app.status()) as RolloutStatusWithContract;
     expect(complete.contract).toContain(`npx convex run split:peopleSplit '{"reset": true}'`);
+    // The fixture's name is optional, so are its parts: a person without a name keeps none.
     expect(complete.contract).toContain(
-      ".staged({ firstName: v.string(), lastName: v.string(), name: undefined })",
+      ".staged({ firstName: v.optional(v.string()), lastName: v.optional(v.string()), name: undefined })",
     );
     // The contract pass: the backfill run again removes the retired field everywhere.
     await t.mutation(makeRef("split:peopleSplit"), { reset: true });
@@ -276,7 +277,7 @@ describe("where the backfill is exported", () => {
 });
 
 describe("the contract step", () => {
-  test("is written out with the validators the spec knows, optional dropped", () => {
+  test("is written out with the validators the spec knows; what it declares optional stays optional", () => {
     const contract = contractOf({
       rollout: "users.plan",
       fn: "migrations:usersPlan",
@@ -288,13 +289,15 @@ describe("the contract step", () => {
       }),
       retire: ["legacyPlan"],
     });
-    expect(contract?.require).toEqual(["plan", "tags", "meta"]);
+    expect(contract?.require).toEqual(["tags", "meta"]);
+    expect(contract?.optional).toEqual(["plan"]);
     expect(contract?.text).toBe(
       [
         `1. remove legacyPlan from every document: npx convex run migrations:usersPlan '{"reset": true}'`,
         `2. in convex/schema.ts, stage the narrow shape: defineTable({ ... }).staged({ ` +
-          `plan: v.union(v.literal("free"), v.literal("pro")), tags: v.array(v.id("tags")), ` +
+          `tags: v.array(v.id("tags")), ` +
           `meta: v.record(v.string(), v.object({ at: v.number(), by: v.optional(v.string()) })), ` +
+          `plan: v.optional(v.union(v.literal("free"), v.literal("pro"))), ` +
           `legacyPlan: undefined }), and deploy`,
         `3. once Convex reports users validated, move those fields into defineTable, drop ` +
           `.staged() and the declaration of users.plan, and deploy`,
@@ -311,15 +314,40 @@ describe("the contract step", () => {
       tableValidator: v.object({
         name: v.string(),
         plan: v.optional(v.union(v.literal("free"), v.literal("pro"))),
-        score: v.optional(v.union(v.string(), v.number())),
+        score: v.union(v.string(), v.number()),
       }),
       newFields: ["plan"],
       retire: [],
     });
     // The spec's validator wins over the widened schema's; fields nobody named stay as they are.
+    // score: optional in the spec, required by the app's schema: staged required.
     expect(contract?.require).toEqual(["plan", "score"]);
     expect(contract?.text).toContain(
       `.staged({ plan: v.union(v.literal("free"), v.literal("pro")), score: v.number() })`,
+    );
+  });
+
+  test("a new field follows its source: optional where the app's schema has the source optional", () => {
+    const tableValidator = v.object({
+      name: v.optional(v.string()),
+      email: v.string(),
+      first: v.optional(v.string()),
+      contact: v.optional(v.string()),
+    });
+    const contract = contractOf({
+      rollout: "users.parts",
+      fn: "migrations:usersParts",
+      table: "users",
+      validator: null,
+      tableValidator,
+      newFields: ["first", "contact"],
+      sources: { first: "name", contact: "email" },
+      retire: ["name"],
+    });
+    expect(contract?.require).toEqual(["contact"]);
+    expect(contract?.optional).toEqual(["first"]);
+    expect(contract?.text).toContain(
+      `.staged({ contact: v.string(), first: v.optional(v.string()), name: undefined })`,
     );
   });
 

@@ -1,11 +1,12 @@
 /**
  * Type tests of declarative rollouts, checked by `tsc` in `npm run typecheck`
  * (this file is not run): after `read`, the new shape's fields are required
- * and retired fields are gone; the stored document keeps the widened types.
+ * (optional where their source is: absent stays absent) and retired fields
+ * are gone; the stored document keeps the widened types.
  * Each `@ts-expect-error` fails the typecheck if the line stops being an error.
  */
-import { v } from "convex/values";
-import { addField, moveField, retypeField } from "../src/client/index.js";
+import { v, type GenericId } from "convex/values";
+import { addField, moveField, retypeField, splitField } from "../src/client/index.js";
 import { peopleAge } from "./fixtures/reshape/age.js";
 import { peopleBio } from "./fixtures/reshape/bio.js";
 import { appFor, query } from "./fixtures/reshape/app.js";
@@ -21,8 +22,11 @@ export const typedReads = query({
     if (doc === null) return null;
 
     const split = await peopleSplit.read(ctx, doc);
-    const first: string = split.firstName;
-    const last: string = split.lastName;
+    // name is optional, so are its parts: a person without a name has none (absent stays absent).
+    const first: string | undefined = split.firstName;
+    const last: string | undefined = split.lastName;
+    // @ts-expect-error the source is optional: the new field may be absent
+    const firstForSure: string = split.firstName;
     // @ts-expect-error stored, firstName is optional during the rollout
     const storedFirst: string = doc.firstName;
     // @ts-expect-error the new shape has no name: it is retired
@@ -32,12 +36,18 @@ export const typedReads = query({
     // @ts-expect-error stored, plan may be missing
     const storedPlan: "free" | "pro" = doc.plan;
 
-    const age: number = (await peopleAge.read(ctx, doc)).age;
+    const age: number | undefined = (await peopleAge.read(ctx, doc)).age;
+    // @ts-expect-error a person without an age has none after the retype either
+    const ageForSure: number = (await peopleAge.read(ctx, doc)).age;
+    // @ts-expect-error never a string any more
+    const ageString: string | undefined = (await peopleAge.read(ctx, doc)).age;
     // @ts-expect-error stored, age may still be a string
     const storedAge: number = doc.age;
 
     const email = await peopleEmail.read(ctx, doc);
-    const contact: string = email.contactEmail;
+    const contact: string | undefined = email.contactEmail;
+    // @ts-expect-error email is optional, so is contactEmail
+    const contactForSure: string = email.contactEmail;
     // @ts-expect-error renamed: the new shape has no email
     void email.email;
 
@@ -59,14 +69,31 @@ export const typedReads = query({
     void [bio, bioNumber, none];
 
     const toNew = await peopleSplit.reader(ctx);
-    const firsts: string[] = (await ctx.db.query("people").collect()).map(
+    const firsts: (string | undefined)[] = (await ctx.db.query("people").collect()).map(
       (p) => toNew(p).firstName,
     );
+    void [firstForSure, ageForSure, ageString, contactForSure];
     return { first, last, storedFirst, plan, storedPlan, age, storedAge, contact, firsts };
   },
 });
 
 const app = appFor("types");
+
+/** A field derived from a required source (audit.personId): the new field is required too. */
+export const fromRequired = app.migrations.reshape("types.fromRequired", {
+  table: "audit",
+  ...splitField("personId", ["plan"], (personId: GenericId<"people">) => ({ plan: `${personId}` })),
+  triggers: app.triggers,
+});
+export const fromRequiredRead = query({
+  args: { id: v.id("audit") },
+  handler: async (ctx, { id }) => {
+    const row = await ctx.db.get("audit", id);
+    if (row === null) return null;
+    const plan: string = (await fromRequired.read(ctx, row)).plan;
+    return plan;
+  },
+});
 
 export const wrongField = app.migrations.reshape("types.wrongField", {
   table: "people",

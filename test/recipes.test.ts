@@ -66,7 +66,8 @@ const RECIPES: Recipe[] = [
     converted: (p) => typeof p.contactEmail === "string" && p.email === p.contactEmail,
     readOk: (p) => typeof p.contactEmail === "string" && p.contactEmail.includes("@"),
     retired: ["email"],
-    staged: `.staged({ contactEmail: v.string(), email: undefined })`,
+    // email is optional in the fixture's schema: so is contactEmail (absent stays absent).
+    staged: `.staged({ contactEmail: v.optional(v.string()), email: undefined })`,
   },
   {
     module: "split",
@@ -83,7 +84,7 @@ const RECIPES: Recipe[] = [
     },
     readOk: (p) => typeof p.firstName === "string" && typeof p.lastName === "string",
     retired: ["name"],
-    staged: `.staged({ firstName: v.string(), lastName: v.string(), name: undefined })`,
+    staged: `.staged({ firstName: v.optional(v.string()), lastName: v.optional(v.string()), name: undefined })`,
   },
   {
     module: "age",
@@ -94,7 +95,8 @@ const RECIPES: Recipe[] = [
     converted: (p) => typeof p.age === "number",
     readOk: (p) => typeof p.age === "number" && Number.isInteger(p.age),
     retired: [],
-    staged: `.staged({ age: v.number() })`,
+    // age is optional in the fixture's schema: a person without one keeps none.
+    staged: `.staged({ age: v.optional(v.number()) })`,
   },
   {
     module: "nickname",

@@ -71,6 +71,7 @@ type Subject = {
     id: PersonId,
     value: string,
     current: string | undefined,
+    t: RT,
   ): Promise<string | undefined>;
   bypass(app: App, id: PersonId, value: string): Promise<void>;
   /** Clears the value in the old shape (old code) and in the new (new code), where that means something. */
@@ -145,10 +146,18 @@ const SUBJECTS: Subject[] = [
     setOld: async (_app, t, id, value) => {
       await t.mutation(fn("bio:oldSetBio"), { id, bio: value });
     },
-    // The bio lives on the profile: a person replaced without it keeps the profile's.
-    replaceNew: async (app, id, _value, current) => {
+    // The bio lives on the profile: a person replaced without it keeps the profile's (the
+    // truth from readNew on), and the document gets it back.
+    replaceNew: async (app, id, _value, _current, t) => {
       await app.replace(id, { name: "Replaced" });
-      return current;
+      const bio = await t.run(async (ctx) => {
+        const profile = await ctx.db
+          .query("profiles")
+          .withIndex("by_person", (q) => q.eq("personId", id))
+          .unique();
+        return profile?.bio;
+      });
+      return bio;
     },
     setNew: async (_app, t, id, value) => {
       await t.mutation(fn("bio:setBio"), { personId: id, bio: value });
@@ -274,9 +283,9 @@ class Model {
           // New code, deployed for readNew: a replace in the new shape only.
           if (!at(this.phase, "readNew")) return;
           const before = this.values.get(id);
-          const after = await subject.replaceNew(app, id, value, before);
-          // A replace that wrote no value (the move's) leaves a person the triggers missed as it was.
-          if (after !== before) this.wrote(id, after);
+          // Through the triggers: the document takes the truth's value (the person a bypass
+          // left behind included), so the person is in step again.
+          this.wrote(id, await subject.replaceNew(app, id, value, before, t));
         } else if (op.op === "clearOld") {
           // Old code clears the field until readNew; from then on a field missing on the
           // document is new code writing only the new shape, not a clear.

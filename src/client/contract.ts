@@ -14,6 +14,8 @@ export type Contract = {
   table: string;
   /** Fields the new shape requires: staged without their `v.optional`. */
   require: string[];
+  /** New fields a document may still lack (their source is optional): staged optional. */
+  optional: string[];
   /** Fields the new shape no longer has: `field: undefined` in `.staged()`. */
   remove: string[];
   /** The steps, numbered, with the code to write and the commands to run. */
@@ -27,6 +29,7 @@ export function contractOf({
   validator,
   tableValidator,
   newFields,
+  sources,
   retire,
 }: {
   rollout: string;
@@ -36,18 +39,33 @@ export function contractOf({
   /** The table's validator in the app's schema: the validators of fields the declaration does not type. */
   tableValidator?: GenericValidator;
   newFields?: readonly string[];
+  /** The old field each new field comes from. */
+  sources?: Readonly<Record<string, string>>;
   retire: string[];
 }): Contract | null {
-  const declared = validator?.kind === "object" ? fieldCode(validator) : {};
-  // The declaration's validators win over the widened schema's.
-  const known = {
-    ...(tableValidator?.kind === "object" ? fieldCode(tableValidator) : {}),
-    ...declared,
+  const declared = validator?.kind === "object" ? fieldsJson(validator) : {};
+  const schema = tableValidator?.kind === "object" ? fieldsJson(tableValidator) : {};
+  const fields = [...new Set([...(newFields ?? []), ...Object.keys(declared)])];
+  if (fields.length === 0 && retire.length === 0) return null;
+  // Absent stays absent: a field is staged optional where the declaration says so and the
+  // app's schema allows it, or where it comes from a source the app's schema has optional.
+  const tableOptional = (field: string) => schema[field]?.optional !== false;
+  const optional = (field: string) => {
+    const own = declared[field];
+    if (own !== undefined) return own.optional && tableOptional(field);
+    const source = sources?.[field];
+    return source !== undefined && tableOptional(source);
   };
-  const require = [...new Set([...(newFields ?? []), ...Object.keys(declared)])];
-  if (require.length === 0 && retire.length === 0) return null;
+  const require = fields.filter((field) => !optional(field));
+  const keep = fields.filter(optional);
+  // The declaration's validators win over the widened schema's.
+  const typeOf = (field: string) => {
+    const json = declared[field] ?? schema[field];
+    return json === undefined ? undefined : code(json.fieldType);
+  };
   const staged = [
-    ...require.map((field) => `${field}: ${known[field] ?? "<its validator, not optional>"}`),
+    ...require.map((field) => `${field}: ${typeOf(field) ?? "<its validator, not optional>"}`),
+    ...keep.map((field) => `${field}: v.optional(${typeOf(field) ?? "<its validator>"})`),
     ...retire.map((field) => `${field}: undefined`),
   ].join(", ");
   const steps = [
@@ -61,6 +79,7 @@ export function contractOf({
   return {
     table,
     require,
+    optional: keep,
     remove: retire,
     text: steps.map((step, i) => `${i + 1}. ${step}`).join("\n"),
   };
@@ -70,12 +89,11 @@ export function contractOf({
 type Json = { type: string; [key: string]: unknown };
 type FieldJson = { fieldType: Json; optional: boolean };
 
-/** Each field of an object validator as code, `v.optional` dropped: the narrow shape requires it. */
-function fieldCode(validator: GenericValidator): Record<string, string> {
+/** Each field of an object validator in its JSON form: its type, and whether it is optional. */
+function fieldsJson(validator: GenericValidator): Record<string, FieldJson> {
   // Every Convex validator has its JSON form; GenericValidator's type does not say so.
   const json = (validator as GenericValidator & { json: Json }).json;
-  const fields = json.value as Record<string, FieldJson>;
-  return Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, code(f.fieldType)]));
+  return json.value as Record<string, FieldJson>;
 }
 
 function code(json: Json): string {

@@ -117,16 +117,112 @@ function sameJson(a: unknown, b: unknown): boolean {
 }
 
 /** Phases in which the new shape is the one readers trust. */
-function newIsTruth(phase: Phase): boolean {
+export function newIsTruth(phase: Phase): boolean {
   return phase === "readNew" || phase === "complete";
 }
 
-export type Conversion = { rollout: string; up: Convert; down?: Convert };
+/**
+ * A declarative rollout's conversion. `newFields` and `retire` are what the
+ * spec says of the two shapes beyond what `up` shows on one document: `up`
+ * answers nothing for a document without its source, and a clear must still
+ * know which new fields follow it.
+ */
+export type Conversion = {
+  rollout: string;
+  up: Convert;
+  down?: Convert;
+  /** New-shape fields the spec names (recipes' `newFields`, the validator's fields). */
+  newFields?: readonly string[];
+  /** Old-shape fields the new shape no longer has. */
+  retire?: readonly string[];
+};
+
+/** A document seen through a conversion: what `up` and `down` answer, and which fields are which shape's. */
+type Shapes = {
+  up: Traced;
+  /** The fields `up` would change. */
+  upPatch: Fields;
+  down: Traced | null;
+  /** Fields of the old shape: `up` reads them and `down` does not (sources, fields changed in place). */
+  isOld: (key: string) => boolean;
+  /** Fields of the new shape that `up` derives without reading them. */
+  newKeys: string[];
+  /** Fields `up` reads and sets (a default, a type changed in place): one field, both shapes. */
+  inPlace: (key: string) => boolean;
+};
+
+function shapesOf(conversion: Conversion, doc: Fields): Shapes {
+  const up = traced(conversion.rollout, "up", conversion.up, doc);
+  const down = conversion.down ? traced(conversion.rollout, "down", conversion.down, doc) : null;
+  const declared = new Set([
+    ...(conversion.newFields ?? []),
+    ...Object.keys(up.fields),
+    ...(down?.reads ?? []),
+  ]);
+  return {
+    up,
+    upPatch: changes(up.fields, doc),
+    down,
+    isOld: (key) => up.reads.has(key) && !down?.reads.has(key),
+    newKeys: [...declared].filter((key) => !up.reads.has(key) && !SYSTEM_FIELDS.has(key)),
+    inPlace: (key) => up.reads.has(key) && (declared.has(key) || key in up.fields),
+  };
+}
+
+/** The new shape derived from the old: what `up` sets, and the new fields it no longer sets cleared. */
+function fromOld(s: Shapes, doc: Fields): Fields {
+  const out: Fields = { ...s.upPatch };
+  for (const key of s.newKeys) {
+    if (!(key in s.up.fields) && doc[key] !== undefined) out[key] = undefined;
+  }
+  return out;
+}
 
 /**
- * What to patch after a write, so that the document holds both shapes (or
- * just the new one, from complete on). `changed` are the fields the write
- * changed. Empty when there is nothing to do. In `schema`, nothing is written.
+ * The old shape derived from the new (after a write the new shape decides).
+ * A new shape cleared entirely clears the retired fields `up` reads (a clear
+ * clears both, in every phase: the contract pass must not bring the value
+ * back). Otherwise `down` fills the old shape until complete; without `down`,
+ * before readNew, new fields the write left missing come from the old shape.
+ * Fields changed in place follow `up` always.
+ */
+function fromNew(
+  conversion: Conversion,
+  s: Shapes,
+  doc: Fields,
+  changed: Set<string>,
+  phase: Phase,
+): Fields {
+  const inPlace = only(s.upPatch, s.inPlace);
+  if (s.newKeys.length > 0 && s.newKeys.every((key) => doc[key] === undefined)) {
+    const retired = (conversion.retire ?? []).filter(
+      (key) => s.up.reads.has(key) && doc[key] !== undefined,
+    );
+    return { ...inPlace, ...Object.fromEntries(retired.map((key) => [key, undefined])) };
+  }
+  if (s.down && phase !== "complete") return { ...inPlace, ...changes(s.down.fields, doc) };
+  if (newIsTruth(phase)) return inPlace;
+  return only(s.upPatch, (key) => s.inPlace(key) || (doc[key] === undefined && !changed.has(key)));
+}
+
+/**
+ * What to patch after a write of a document, so that it holds both shapes
+ * (the new one alone from complete on). The rule, for every kind of write
+ * (an insert, a patch that sets or clears, a replace), is the table in
+ * `src/client/README.md`:
+ *
+ * - the write set fields of one shape only: that shape decides, the other is
+ *   derived from it (clears included);
+ * - it set fields of both: the phase's truth decides (the old shape before
+ *   readNew, the new one from readNew on);
+ * - it only cleared fields (a patch to `undefined`, or a replace without
+ *   them): the phase's truth decides. So a clear of the truth's shape clears
+ *   the other, and a clear of the other shape alone is repaired from the
+ *   truth (a replace carrying only the new shape at readNew keeps the old);
+ * - it touched neither shape: the document is settled as the backfill would.
+ *
+ * `changed` are the fields the write changed (`changedKeys`). In `schema`
+ * nothing is written.
  */
 export function planWrite(
   conversion: Conversion,
@@ -135,45 +231,48 @@ export function planWrite(
   phase: Phase,
 ): Fields {
   if (phase === "schema") return {};
-  const up = traced(conversion.rollout, "up", conversion.up, doc);
-  const down = conversion.down ? traced(conversion.rollout, "down", conversion.down, doc) : null;
-  const upPatch = changes(up.fields, doc);
-  // Fields only `up` reads are the old shape's; fields `down` reads (or, with no
-  // `down`, fields `up` sets without reading) are the new shape's.
-  const oldKeys = [...up.reads].filter((key) => !down?.reads.has(key));
-  const newKeys = down
-    ? [...down.reads]
-    : Object.keys(up.fields).filter((key) => !up.reads.has(key));
-  // A field the write set (not one it removed) tells which shape it wrote.
-  const wrote = (key: string) => changed.has(key) && doc[key] !== undefined;
-  if (oldKeys.some(wrote)) return upPatch;
-  if (newKeys.some(wrote)) {
-    if (down && phase !== "complete") return changes(down.fields, doc);
-    // The new shape was written and there is no way back to the old: fill only what is missing.
-    return only(upPatch, (key) => doc[key] === undefined && !changed.has(key));
-  }
-  return readPatch(up, upPatch, doc, phase);
+  const s = shapesOf(conversion, doc);
+  const newKeys = new Set(s.newKeys);
+  // A field changed in place is an old-shape write only when `up` still converts it.
+  const isOld = (key: string) => s.isOld(key) && (!s.inPlace(key) || key in s.upPatch);
+  const setOld = [...changed].some((key) => isOld(key) && doc[key] !== undefined);
+  const setNew = [...changed].some((key) => newKeys.has(key) && doc[key] !== undefined);
+  const touched = [...changed].some((key) => s.isOld(key) || newKeys.has(key));
+  if (!touched) return settlePatch(conversion, doc, phase, s);
+  const oldDecides = setOld !== setNew ? setOld : !newIsTruth(phase);
+  return oldDecides ? fromOld(s, doc) : fromNew(conversion, s, doc, changed, phase);
 }
 
 /**
- * What a reader sees added to the stored document: before readNew, everything
- * `up` would set (the old shape is the truth); from readNew on, only new-shape
- * fields that are missing, and fields `up` changes in place.
+ * What the backfill (and the typed read, in memory) adds to a document no
+ * write converted. Before readNew the old shape is the truth: everything `up`
+ * sets. From readNew on the new shape is: fields changed in place, and the
+ * new shape derived only where it is missing entirely while a retired field
+ * still holds the value (a document written around the triggers), so that
+ * nothing new code cleared comes back, and the contract pass loses nothing.
  */
-export function readPatch(up: Traced, upPatch: Fields, doc: Fields, phase: Phase): Fields {
-  if (!newIsTruth(phase)) return upPatch;
-  return only(upPatch, (key) => up.reads.has(key) || doc[key] === undefined);
+export function settlePatch(
+  conversion: Conversion,
+  doc: Fields,
+  phase: Phase,
+  s: Shapes = shapesOf(conversion, doc),
+): Fields {
+  if (!newIsTruth(phase)) return s.upPatch;
+  const retired = (conversion.retire ?? []).some((key) => doc[key] !== undefined);
+  const missing = s.newKeys.every((key) => doc[key] === undefined);
+  if (retired && missing) return s.upPatch;
+  return only(s.upPatch, s.inPlace);
 }
 
 function only(fields: Fields, keep: (key: string) => boolean): Fields {
   return Object.fromEntries(Object.entries(fields).filter(([key]) => keep(key)));
 }
 
-/** True when `up` and `down` have nothing to change: a write of this document needs no conversion. */
+/**
+ * True when the document holds both shapes in agreement (`up` derives nothing
+ * new, `down` nothing old): a write of it needs no conversion and no phase read.
+ */
 export function isSettled(conversion: Conversion, doc: Fields): boolean {
-  if (!isEmpty(changes(traced(conversion.rollout, "up", conversion.up, doc).fields, doc))) {
-    return false;
-  }
-  if (!conversion.down) return true;
-  return isEmpty(changes(traced(conversion.rollout, "down", conversion.down, doc).fields, doc));
+  const s = shapesOf(conversion, doc);
+  return isEmpty(fromOld(s, doc)) && (s.down === null || isEmpty(changes(s.down.fields, doc)));
 }

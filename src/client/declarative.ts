@@ -15,8 +15,10 @@ import {
   type TableNamesInDataModel,
 } from "convex/server";
 import {
+  convexToJson,
   v,
   type GenericValidator,
+  type Value,
   type ObjectType,
   type PropertyValidators,
   type VObject,
@@ -35,9 +37,8 @@ import {
   isEmpty,
   isSettled,
   planWrite,
-  readPatch,
   sameValue,
-  traced,
+  settlePatch,
   type Conversion,
   type Convert,
   type Fields,
@@ -55,12 +56,14 @@ import {
   type MoveSpec,
 } from "./move.js";
 import { Rollout } from "./rollout.js";
-import { cachedPhase, stateOf } from "./transaction.js";
+import { cachedPhase, stateOf, type TxState } from "./transaction.js";
 import type { MigrationArgs, MigrationRef, PhaseCtx } from "./types.js";
 
 /** The context a trigger gets: the app's mutation context, its writes wrapped with triggers. */
 export type TriggerCtx<DataModel extends GenericDataModel> = {
   db: GenericDatabaseWriter<DataModel>;
+  /** The writer the triggers wrap (convex-helpers passes it to every trigger): writes around them. */
+  innerDb?: GenericDatabaseWriter<DataModel>;
   runQuery: GenericMutationCtx<DataModel>["runQuery"];
 };
 
@@ -94,12 +97,17 @@ type ValidatedFields<V> =
 /**
  * A document in the new shape. With a validator: the stored document with the
  * validator's fields in its types. Without: every field `up` sets is present
- * (and no longer `undefined`); a field it sets to `undefined` is gone.
+ * (and no longer `undefined`); a field it sets to `undefined` is gone. A new
+ * field whose source (`sources`, from the recipes) is optional in the table is
+ * optional too: a document without the source stays without it.
  */
-export type NewShape<Doc, Up, Validator = undefined, Retired extends PropertyKey = never> = Omit<
-  ShapeOf<Doc, Up, Validator>,
-  Retired
->;
+export type NewShape<
+  Doc,
+  Up,
+  Validator = undefined,
+  Retired extends PropertyKey = never,
+  Sources = Record<never, never>,
+> = Omit<FollowSources<ShapeOf<Doc, Up, Validator>, Doc, Sources>, Retired>;
 
 type ShapeOf<Doc, Up, Validator> = [Validator] extends [undefined]
   ? Omit<Doc, keyof Up> & {
@@ -110,6 +118,24 @@ type ShapeOf<Doc, Up, Validator> = [Validator] extends [undefined]
     }
   : Omit<Doc, keyof ValidatedFields<Validator>> & ValidatedFields<Validator>;
 
+/** True when the source field may be absent from the table's documents. */
+type OptionalSource<Doc, Source> = Source extends keyof Doc
+  ? undefined extends Doc[Source]
+    ? true
+    : false
+  : true;
+
+/** Each field with a source: optional exactly when its source is. */
+type FollowSources<Shape, Doc, Sources> = Omit<Shape, keyof Sources> & {
+  [
+    K in keyof Sources & keyof Shape as OptionalSource<Doc, Sources[K]> extends true ? K : never
+  ]?: Exclude<Shape[K], undefined>;
+} & {
+  [
+    K in keyof Sources & keyof Shape as OptionalSource<Doc, Sources[K]> extends true ? never : K
+  ]-?: Exclude<Shape[K], undefined>;
+};
+
 export type DeclarativeSpec<
   DataModel extends GenericDataModel,
   T extends TableNamesInDataModel<DataModel>,
@@ -117,6 +143,7 @@ export type DeclarativeSpec<
   Validator,
   Retired extends PropertyKey = never,
   To extends TableNamesInDataModel<DataModel> = never,
+  Sources extends Readonly<Record<string, string>> = Record<never, never>,
 > = {
   /** The table whose documents change shape. */
   table: T;
@@ -144,6 +171,12 @@ export type DeclarativeSpec<
   retire?: readonly Retired[];
   /** The new shape's fields, for the staged schema status shows at complete. Default: the validator's. */
   newFields?: readonly string[];
+  /**
+   * The old field each new field comes from (the recipes give it): a document
+   * without the source stays without the new field, so the contract step
+   * stages the new field optional where the app's schema has the source optional.
+   */
+  sources?: Sources;
   /** A field moved to another table (from the `moveField` recipe): kept in step with it. */
   move?: MoveSpec<DataModel, To>;
   /** The app's convex-helpers `Triggers`: the write path is registered on them. */
@@ -220,12 +253,58 @@ export type Declared = {
 };
 
 /**
- * Converting the same document more often than this in one transaction is
- * taken for a loop (conversions that undo each other). The count is not reset
- * by the app's own writes: with several triggers, convex-helpers queues them,
- * and a trigger cannot tell an app write from another trigger's.
+ * Converting the same document from the same state more often than this in
+ * one transaction is taken for a loop: conversions that undo each other (two
+ * rollouts, or another trigger, fighting over a field) bring the document
+ * back to a state it was converted from before. An app writing one document
+ * many times (an import, an event replay) passes it through new states, and
+ * is never counted as a loop. The count is per state, not per document: with
+ * several triggers, convex-helpers queues them, and a trigger cannot tell an
+ * app write from another trigger's.
  */
-const MAX_CONVERSIONS_PER_DOC = 100;
+const MAX_CONVERSIONS_PER_STATE = 100;
+
+function countConversion(state: TxState, rollout: string, doc: AnyDoc): void {
+  const key = `${rollout}:${doc._id}:${JSON.stringify(convexToJson(doc as Value))}`;
+  const conversions = (state.conversions.get(key) ?? 0) + 1;
+  if (conversions > MAX_CONVERSIONS_PER_STATE) {
+    throw rolloutError(
+      "InvalidArgument",
+      `${rollout} converted document ${doc._id} from the same state ` +
+        `${MAX_CONVERSIONS_PER_STATE} times in one transaction: its up and down (or another ` +
+        `trigger) keep undoing each other. Make up(down(doc)) and down(up(doc)) change nothing.`,
+      { rollout, documentId: doc._id },
+    );
+  }
+  state.conversions.set(key, conversions);
+}
+
+/**
+ * Why the app's schema would reject the document with `patch` applied, or
+ * null. Checked before the package writes: a write Convex refuses would fail
+ * the app's whole transaction. Without the schema (the `schema` option), null.
+ */
+function schemaRejects(
+  tableValidator: GenericValidator | undefined,
+  doc: AnyDoc,
+  patch: Fields,
+): string | null {
+  if (tableValidator === undefined) return null;
+  const { _id, _creationTime, ...fields } = withFields(doc, patch);
+  void _creationTime;
+  if (validate(tableValidator, fields)) return null;
+  return (
+    `the converted document ${String(_id)} does not match the table's schema ` +
+    `(converted fields: ${JSON.stringify(convexToJson(patch as Value))}); ` +
+    `fix up or down, or widen the schema`
+  );
+}
+
+/** The field names of an object validator. */
+function fieldsOf(validator: GenericValidator | null): string[] {
+  if (validator?.kind !== "object") return [];
+  return Object.keys((validator as VObject<unknown, PropertyValidators>).fields);
+}
 
 /** "users.plan" → "usersPlan". */
 export function exportNameOf(rollout: string): string {
@@ -241,6 +320,7 @@ export function declareRollout(
     validator?: GenericValidator | PropertyValidators;
     retire?: readonly string[];
     newFields?: readonly string[];
+    sources?: Readonly<Record<string, string>>;
     move?: Omit<Move, "from">;
     triggers: AppTriggers<GenericDataModel>;
     fn?: string;
@@ -273,54 +353,56 @@ export function declareRollout(
     );
   }
   const rollout = new Rollout(name, component);
-  const conversion: Conversion = { rollout: name, up: spec.up, down: spec.down };
   const validator =
     spec.validator === undefined
       ? null
       : isValidator(spec.validator)
         ? spec.validator
         : v.object(spec.validator);
-  const upPatch = (doc: AnyDoc) => {
-    const up = traced(name, "up", spec.up, doc);
-    return { up, patch: changes(up.fields, doc) };
+  const retire = [...(spec.retire ?? [])];
+  const conversion: Conversion = {
+    rollout: name,
+    up: spec.up,
+    down: spec.down,
+    newFields: [...(spec.newFields ?? []), ...fieldsOf(validator)],
+    retire,
   };
+  const { tableValidator } = context;
   const isConverted = (doc: AnyDoc) =>
-    isEmpty(upPatch(doc).patch) &&
+    isEmpty(settlePatch(conversion, doc, "backfill")) &&
     (validator === null || validate(validator, doc, { allowUnknownFields: true }));
   const toShape = (doc: AnyDoc, phase: Phase): AnyDoc => {
-    const { up, patch } = upPatch(doc);
-    const fields = readPatch(up, patch, doc, phase);
+    const fields = settlePatch(conversion, doc, phase);
     return isEmpty(fields) ? doc : withFields(doc, fields);
   };
 
   const move: Move | null = spec.move ? { ...spec.move, from: table } : null;
-  const retire = [...(spec.retire ?? [])];
   const backfill = context.define({
     table,
     batchSize: spec.batchSize,
     onError: spec.onError,
     migrateOne: async (ctx, doc) => {
+      const phase = await cachedPhase(rollout, ctx);
       // Copied over first: at complete, the contract pass below removes the field.
-      const moved =
-        move !== null && (await backfillMove(ctx.db, move, doc, await cachedPhase(rollout, ctx)));
+      const moved = move !== null && (await backfillMove(ctx.db, move, doc, phase));
       // A document whose only change was in the other table still counts as changed.
       const unchanged = moved ? CHANGED_ELSEWHERE : undefined;
-      const { up, patch } = upPatch(doc);
-      const retiring = retire.filter((field) => doc[field] !== undefined);
-      if (isEmpty(patch) && retiring.length === 0) return unchanged;
-      const phase = await cachedPhase(rollout, ctx);
-      // A run after readNew must not overwrite what new code wrote; after
-      // complete it is the contract pass, removing the retired fields.
-      const fields = readPatch(up, patch, doc, phase);
-      if (phase === "complete") for (const field of retiring) fields[field] = undefined;
+      const fields = settlePatch(conversion, doc, phase);
+      // After complete the backfill is the contract pass, removing the retired fields.
+      if (phase === "complete") {
+        for (const field of retire) if (doc[field] !== undefined) fields[field] = undefined;
+      }
       if (isEmpty(fields)) return unchanged;
+      const rejected = schemaRejects(tableValidator, doc, fields);
+      // A plain error: the document's failure (the ledger with onError "skip"), not the batch's.
+      if (rejected !== null) throw new Error(rejected);
       stateOf(ctx)?.echoes.set(`${name}:${doc._id}`, fields);
       return fields;
     },
   });
 
-  // `up`, `down` or a move throwing on a document must not fail the app's write:
-  // the document is left as written, and the backfill and verify report it.
+  // A conversion that throws, or that the app's schema rejects, must not fail the app's
+  // write: the document is left as written, and the backfill and verify report it.
   const unconvertibleDoc = (id: unknown, of: string, error: unknown) => {
     console.error(
       `${name}: could not convert ${String(id)} of "${of}", left as written ` +
@@ -332,7 +414,7 @@ export function declareRollout(
     if (move && sourceWriteMatters(move, change)) {
       const phase = await cachedPhase(rollout, ctx);
       try {
-        await onSourceWrite(ctx.db, move, change, phase);
+        await onSourceWrite(ctx.innerDb ?? ctx.db, move, change, phase);
       } catch (error) {
         unconvertibleDoc(change.id, table, error);
       }
@@ -349,31 +431,18 @@ export function declareRollout(
       if ([...changed].every((k) => k in echo && sameValue(echo[k], doc[k]))) return;
     }
     const unconvertible = (error: unknown) => unconvertibleDoc(doc._id, table, error);
+    let patch: Fields;
     try {
       // A document in both shapes needs nothing, whatever the phase: no phase read, no write.
       if (isSettled(conversion, doc)) return;
-    } catch (error) {
-      return unconvertible(error);
-    }
-    const phase = await cachedPhase(rollout, ctx);
-    let patch: Fields;
-    try {
-      patch = planWrite(conversion, doc, changed, phase);
+      patch = planWrite(conversion, doc, changed, await cachedPhase(rollout, ctx));
     } catch (error) {
       return unconvertible(error);
     }
     if (isEmpty(patch)) return;
-    const writes = (state?.conversions.get(key) ?? 0) + 1;
-    if (writes > MAX_CONVERSIONS_PER_DOC) {
-      throw rolloutError(
-        "InvalidArgument",
-        `${name} converted document ${doc._id} ${MAX_CONVERSIONS_PER_DOC} times in one ` +
-          `transaction: its up and down (or another trigger) keep undoing each other. ` +
-          `Make up(down(doc)) and down(up(doc)) change nothing.`,
-        { rollout: name, documentId: doc._id },
-      );
-    }
-    state?.conversions.set(key, writes);
+    const rejected = schemaRejects(tableValidator, doc, patch);
+    if (rejected !== null) return unconvertible(rejected);
+    if (state !== null) countConversion(state, name, doc);
     state?.echoes.set(key, patch);
     // Through the triggers' writer, so the app's other triggers see the conversion too.
     await ctx.db.patch(table as never, doc._id as never, patch as never);
@@ -384,7 +453,7 @@ export function declareRollout(
       if (!targetWriteMatters(move, change)) return;
       const phase = await cachedPhase(rollout, ctx);
       try {
-        await onTargetWrite(ctx.db, move, change, phase);
+        await onTargetWrite(ctx.innerDb ?? ctx.db, move, change, phase);
       } catch (error) {
         unconvertibleDoc(change.id, move.to, error);
       }
@@ -428,6 +497,7 @@ export function declareRollout(
     validator,
     tableValidator: context.tableValidator,
     newFields: spec.newFields,
+    sources: spec.sources,
     retire,
   });
   const exported = Object.assign(backfill, methods);

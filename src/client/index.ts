@@ -115,7 +115,8 @@ export type Reshaped<
   Validator,
   Retired extends PropertyKey,
   Moved = never,
-> = DeclarativeRollout<Doc, NewShape<Doc, Up, Validator, Retired>, Moved>;
+  Sources = Record<never, never>,
+> = DeclarativeRollout<Doc, NewShape<Doc, Up, Validator, Retired, Sources>, Moved>;
 
 /** The type of a field moved to another table: the retired field's, when a move is declared. */
 type MovedValue<Doc, Retired, To> = [To] extends [never]
@@ -436,15 +437,17 @@ export class Rollouts<DataModel extends GenericDataModel> {
     Validator extends ShapeValidator | undefined = undefined,
     Retired extends keyof FieldsOf<DocumentByName<DataModel, T>> = never,
     To extends TableNamesInDataModel<DataModel> = never,
+    const Sources extends Readonly<Record<string, string>> = Record<never, never>,
   >(
     name: string,
-    spec: DeclarativeSpec<DataModel, T, Up, Validator, Retired, To>,
+    spec: DeclarativeSpec<DataModel, T, Up, Validator, Retired, To, Sources>,
   ): Reshaped<
     DocumentByName<DataModel, T>,
     Up,
     Validator,
     Retired,
-    MovedValue<DocumentByName<DataModel, T>, Retired, To>
+    MovedValue<DocumentByName<DataModel, T>, Retired, To>,
+    Sources
   > {
     if (this.rollouts.has(name)) {
       throw rolloutError("InvalidArgument", `The rollout ${name} is declared twice.`, { name });
@@ -467,7 +470,8 @@ export class Rollouts<DataModel extends GenericDataModel> {
       Up,
       Validator,
       Retired,
-      MovedValue<DocumentByName<DataModel, T>, Retired, To>
+      MovedValue<DocumentByName<DataModel, T>, Retired, To>,
+      Sources
     >;
   }
 

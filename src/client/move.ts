@@ -3,23 +3,22 @@
  * the source table's documents until the contract pass; the other table holds
  * it in one row per source document, found by an index on the field that
  * holds the source document's id. Both are kept in step in the writing
- * transaction, the way `up` and `down` keep a document's two shapes:
+ * transaction by the rules of the write-semantics table in
+ * `src/client/README.md`, the same as a document's two shapes: a write that
+ * sets the value on one side decides it for the other; a clear is decided by
+ * the phase's truth (the document before readNew, the other table from then
+ * on). And the package never fights the app over the other table's rows:
  *
- * - a write of the field on a source document copies it over (from dualWrite
- *   on). Before readNew the source is the truth, so a removal is copied too;
- *   from readNew on, a write that drops it (new code writes only the new shape)
- *   gets it back from the other table, so a rollback finds it there;
- * - a write of it in the other table copies it back (`down`, so new code may
- *   write only the other table): a value set, from dualWrite to readNew; a
- *   removal, from readNew on;
- * - until complete, a source document deleted takes its value (the row is deleted
- *   when it holds nothing else, so no other data of the row is lost);
- * - the backfill copies what no write did (from readNew on it only fills
- *   what is missing, never overwriting new code), and at complete it copies
- *   before the contract pass removes the field, in the same transaction;
- * - the verify checks that both tables agree.
+ * - it never deletes a row (a document deleted takes its value off the row,
+ *   and the row stays for the app to delete);
+ * - a row the app inserts for a document that has one already is adopted: the
+ *   row the package made (holding only the key and the value) is merged into
+ *   it and removed, so there is one row per document;
+ * - a row whose key changes moves the value from one document to the other.
  *
- * No write when they already agree, so the copies do not loop.
+ * Copies are written with the triggers' inner writer: the app's other
+ * triggers do not see them, and they cost no reads of their own (one index
+ * range per moved write: the row looked up).
  */
 import type {
   GenericDatabaseReader,
@@ -113,93 +112,151 @@ export async function put(
   return true;
 }
 
-/** The source document is gone: its value goes too, and the row when it held nothing else. */
-async function release(db: Writer, move: Move, sourceId: string): Promise<void> {
-  const row = await rowOf(db, move, sourceId);
-  if (row === null) return;
-  const rest = Object.keys(row).filter(
-    (k) => !SYSTEM_FIELDS.has(k) && k !== move.key && k !== move.as,
-  );
-  if (rest.length === 0) await db.delete(move.to, row._id);
-  else if (row[move.as] !== undefined) await db.patch(move.to, row._id, { [move.as]: undefined });
-}
-
-/** Phases in which the writes of one table are copied to the other. */
-function copying(phase: Phase): boolean {
-  return phase === "dualWrite" || phase === "backfill" || phase === "readNew";
+/** Phases in which the new shape is the one readers trust. */
+function otherIsTruth(phase: Phase): boolean {
+  return phase === "readNew" || phase === "complete";
 }
 
 /** True when a write of the source document needs the move's attention (no phase read otherwise). */
 export function sourceWriteMatters(move: Move, change: Change): boolean {
-  if (change.operation === "delete") return true;
+  if (change.operation === "delete") return change.oldDoc[move.field] !== undefined;
   return !sameValue(change.oldDoc?.[move.field], change.newDoc?.[move.field]);
 }
 
-/** After a write of a source document. */
+/** After a write of a source document (`db` writes around the triggers). */
 export async function onSourceWrite(
   db: Writer,
   move: Move,
   change: Change,
   phase: Phase,
 ): Promise<void> {
+  if (phase === "schema") return;
   if (change.operation === "delete") {
-    if (copying(phase)) await release(db, move, change.id);
+    // Its value goes with it; the row stays, for the app's own code to delete.
+    if (phase !== "complete") await put(db, move, change.id, undefined);
     return;
   }
-  const doc = change.newDoc;
-  const value = doc[move.field];
-  if (phase === "schema") return;
+  const value = change.newDoc[move.field];
   if (value !== undefined) {
     await put(db, move, change.id, value);
-    return;
-  }
-  // The write removed the field.
-  if (phase === "dualWrite" || phase === "backfill") {
+  } else if (!otherIsTruth(phase)) {
     await put(db, move, change.id, undefined);
-    return;
-  }
-  if (phase === "readNew") {
-    // New code writes only the new shape; the old one is kept right for a rollback.
+  } else if (phase === "readNew") {
+    // A clear of the document alone (code that no longer knows the field): repaired from the truth.
     const row = await rowOf(db, move, change.id);
-    if (row?.[move.as] !== undefined) {
-      await db.patch(move.from, change.id, { [move.field]: row[move.as] } as Patch);
-    }
+    await follow(db, move, change.id, row?.[move.as], { known: change.newDoc as AnyDoc });
   }
 }
 
-/** True when a write of the other table's row changed the moved field. */
+/** True when a write of the other table's row changed the moved field or its key. */
 export function targetWriteMatters(move: Move, change: Change): boolean {
-  return !sameValue(change.oldDoc?.[move.as], change.newDoc?.[move.as]);
+  return (
+    !sameValue(change.oldDoc?.[move.as], change.newDoc?.[move.as]) ||
+    !sameValue(change.oldDoc?.[move.key], change.newDoc?.[move.key])
+  );
 }
 
-/**
- * After a write of the other table (`down`): the source document follows it.
- * A value set is copied from dualWrite to readNew. A removal (or a deleted
- * row) is copied from readNew on, complete included: before readNew the
- * source is the truth, and the other table's rows have a life of their own (a
- * row deleted for its other fields must not take the document's value with
- * it); from complete on the retired field must not outlive the value, or the
- * contract pass would find it there and copy it back.
- */
+/** After a write of the other table's row (`db` writes around the triggers). */
 export async function onTargetWrite(
   db: Writer,
   move: Move,
   change: Change,
   phase: Phase,
 ): Promise<void> {
-  const row = change.operation === "delete" ? change.oldDoc : change.newDoc;
-  const value = change.operation === "delete" ? undefined : row[move.as];
-  const follows =
-    value === undefined ? phase === "readNew" || phase === "complete" : copying(phase);
-  if (!follows) return;
-  const key = row[move.key];
-  const sourceId = typeof key === "string" ? db.normalizeId(move.from, key) : null;
-  if (sourceId === null) return;
-  const source = await db.get(move.from, sourceId);
-  if (source === null) return;
-  if (!sameValue(source[move.field], value)) {
-    await db.patch(move.from, sourceId, { [move.field]: value });
+  if (phase === "schema") return;
+  const before = change.oldDoc as AnyDoc | null;
+  const after = change.operation === "delete" ? null : (change.newDoc as AnyDoc);
+  const keyBefore = before ? sourceIdOf(db, move, before) : null;
+  const keyAfter = after ? sourceIdOf(db, move, after) : null;
+  if (keyBefore !== null && keyBefore !== keyAfter) {
+    // The row left this document (deleted, or given to another): as a clear of its value.
+    await rowValue(db, move, keyBefore, undefined, phase);
   }
+  if (after === null || keyAfter === null) return;
+  if (keyBefore !== keyAfter) {
+    // Inserted, or given this key: one row per document, then its value decides, or it takes the document's.
+    const merged = await adopt(db, move, after, keyAfter);
+    if (merged[move.as] !== undefined) await rowValue(db, move, keyAfter, merged[move.as], phase);
+    else await takeValue(db, move, merged, keyAfter);
+  } else if (!sameValue(before?.[move.as], after[move.as])) {
+    await rowValue(db, move, keyAfter, after[move.as], phase);
+  }
+}
+
+/** A row that arrived without the value takes the document's, as the backfill would give it. */
+async function takeValue(db: Writer, move: Move, row: AnyDoc, sourceId: string) {
+  const source = await db.get(move.from, sourceId as never);
+  if (source?.[move.field] !== undefined) {
+    await db.patch(move.to, row._id, { [move.as]: source[move.field] } as Patch);
+  }
+}
+
+/**
+ * The other table now holds `value` for a document (undefined: it holds none).
+ * A value decides the document's (until complete). A clear is decided by the
+ * truth: before readNew the document keeps its value and the row gets it back
+ * (when there is a row: one the app deleted is left to the backfill); from
+ * readNew on the document's value goes too, complete included, so the
+ * contract pass cannot bring it back.
+ */
+async function rowValue(db: Writer, move: Move, sourceId: string, value: unknown, phase: Phase) {
+  if (value !== undefined) {
+    if (phase !== "complete") await follow(db, move, sourceId, value);
+  } else if (otherIsTruth(phase)) {
+    await follow(db, move, sourceId, undefined);
+  } else {
+    const source = await db.get(move.from, sourceId as never);
+    const row = source === null ? null : await rowOf(db, move, sourceId);
+    if (row !== null && source?.[move.field] !== undefined) {
+      await db.patch(move.to, row._id, { [move.as]: source[move.field] } as Patch);
+    }
+  }
+}
+
+/** The source document takes `value` (a write only on a difference). */
+async function follow(
+  db: Writer,
+  move: Move,
+  sourceId: string,
+  value: unknown,
+  { known }: { known?: AnyDoc } = {},
+) {
+  const source = known ?? (await db.get(move.from, sourceId as never));
+  if (source === null || sameValue(source[move.field], value)) return;
+  await db.patch(move.from, sourceId as never, { [move.field]: value } as Patch);
+}
+
+/**
+ * A row arrived at a document that may have one already (the app inserted its
+ * own, or gave it this key). A row the package made, holding only the key and
+ * the value, is merged into it and removed: one row per document. A row with
+ * fields of its own is the app's, and is left (verify reports the document).
+ */
+async function adopt(db: Writer, move: Move, row: AnyDoc, sourceId: string): Promise<AnyDoc> {
+  const rows = (await db
+    .query(move.to)
+    .withIndex(move.index, (q) => q.eq(move.key, sourceId))
+    .take(8)) as AnyDoc[];
+  let merged = row;
+  for (const other of rows) {
+    if (other._id === row._id || !madeByMove(move, other)) continue;
+    if (merged[move.as] === undefined && other[move.as] !== undefined) {
+      await db.patch(move.to, row._id, { [move.as]: other[move.as] } as Patch);
+      merged = { ...merged, [move.as]: other[move.as] };
+    }
+    await db.delete(move.to, other._id);
+  }
+  return merged;
+}
+
+/** A row with nothing but the key and the moved value: one this package made. */
+function madeByMove(move: Move, row: AnyDoc): boolean {
+  return Object.keys(row).every((k) => SYSTEM_FIELDS.has(k) || k === move.key || k === move.as);
+}
+
+function sourceIdOf(db: Writer, move: Move, row: AnyDoc): string | null {
+  const key = row[move.key];
+  return typeof key === "string" ? db.normalizeId(move.from, key) : null;
 }
 
 /**
@@ -213,9 +270,9 @@ export async function backfillMove(
   phase: Phase,
 ): Promise<boolean> {
   const value = doc[move.field];
-  const newIsTruth = phase === "readNew" || phase === "complete";
-  if (newIsTruth && value === undefined) return false;
-  return await put(db, move, doc._id, value, { fillOnly: newIsTruth });
+  // From readNew on, only what is missing: never over what new code wrote, nor a clear it made.
+  if (otherIsTruth(phase) && value === undefined) return false;
+  return await put(db, move, doc._id, value, { fillOnly: otherIsTruth(phase) });
 }
 
 /** Verify's part: the other table holds what the document holds (after complete, at least it). */

@@ -12,7 +12,7 @@
  * Each is typed by the table's documents at the `reshape()` call: a field the
  * table does not have, or a value of the wrong type, is a type error there.
  */
-import type { GenericValidator, Infer, Value } from "convex/values";
+import { v, type GenericValidator, type Infer, type Value, type VOptional } from "convex/values";
 import { validate } from "convex-helpers/validators";
 
 type Loose = Record<string, unknown>;
@@ -59,6 +59,7 @@ export function renameField<From extends string, To extends string>(from: From, 
         : ({ [from]: doc[to] } as { [K in From]: Exclude<D[To], undefined> }),
     retire: [from] as [From],
     newFields: [to] as const,
+    sources: { [to]: from } as Record<To, From>,
   };
 }
 
@@ -91,6 +92,7 @@ export function splitField<
     down,
     retire: [from] as [From],
     newFields: into,
+    sources: Object.fromEntries(into.map((part) => [part, from])) as Record<Into, From>,
   };
 }
 
@@ -112,7 +114,10 @@ export function retypeField<Field extends string, New extends GenericValidator, 
       doc[field] === undefined || validate(validator, doc[field])
         ? undefined
         : ({ [field]: convert(doc[field]) } as { [K in Field]: Infer<New> }),
-    validator: { [field]: validator } as { [K in Field]: New },
+    // Optional: a document without the field stays without it and passes verify; the
+    // contract step requires it only where the app's schema does.
+    validator: { [field]: v.optional(validator) } as { [K in Field]: VOptional<New> },
+    sources: { [field]: field } as Record<Field, Field>,
   };
 }
 
