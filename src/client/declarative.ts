@@ -33,7 +33,6 @@ import { CHANGED_ELSEWHERE, type AnyDoc } from "./batch.js";
 import { contractOf, type Contract } from "./contract.js";
 import {
   changedKeys,
-  changes,
   isEmpty,
   isSettled,
   planWrite,

@@ -187,7 +187,7 @@ export async function onTargetWrite(
 async function takeValue(db: Writer, move: Move, row: AnyDoc, sourceId: string) {
   const source = await db.get(move.from, sourceId as never);
   if (source?.[move.field] !== undefined) {
-    await db.patch(move.to, row._id, { [move.as]: source[move.field] } as Patch);
+    await db.patch(move.to, row._id, { [move.as]: source[move.field] });
   }
 }
 
@@ -208,7 +208,7 @@ async function rowValue(db: Writer, move: Move, sourceId: string, value: unknown
     const source = await db.get(move.from, sourceId as never);
     const row = source === null ? null : await rowOf(db, move, sourceId);
     if (row !== null && source?.[move.field] !== undefined) {
-      await db.patch(move.to, row._id, { [move.as]: source[move.field] } as Patch);
+      await db.patch(move.to, row._id, { [move.as]: source[move.field] });
     }
   }
 }
