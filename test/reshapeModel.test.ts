@@ -74,9 +74,17 @@ type Subject = {
     t: RT,
   ): Promise<string | undefined>;
   bypass(app: App, id: PersonId, value: string): Promise<void>;
-  /** Clears the value in the old shape (old code) and in the new (new code), where that means something. */
-  clearOld?(t: RT, id: PersonId): Promise<void>;
-  clearNew?(t: RT, id: PersonId): Promise<void>;
+  /** Clears the value in the old shape (old code) and in the new (new code). */
+  clearOld(t: RT, id: PersonId): Promise<void>;
+  clearNew(t: RT, id: PersonId): Promise<void>;
+  /** The app's own code over the other table (a move): sign-up, account deletion, a key change. */
+  own?: {
+    signUp(t: RT, value: string): Promise<PersonId>;
+    deleteAccount(t: RT, id: PersonId): Promise<void>;
+    reparent(t: RT, from: PersonId, to: PersonId): Promise<void>;
+    /** Rows of the other table per person: never more than one. */
+    rowsPer(t: RT): Promise<Map<string, number>>;
+  };
   /** The value the read path answers for a person. */
   read(row: Person): unknown;
   /** The value stored in the new shape, and whether the old field is gone. */
@@ -106,6 +114,12 @@ const SUBJECTS: Subject[] = [
       return value;
     },
     bypass: (app, id, value) => app.bypassPatch(id, { email: value }),
+    clearOld: async (t, id) => {
+      await t.mutation(fn("email:clear"), { id, fields: ["email"] });
+    },
+    clearNew: async (t, id) => {
+      await t.mutation(fn("email:clear"), { id, fields: ["contactEmail"] });
+    },
     read: (row) => row.contactEmail,
     stored: async (t) => {
       const people = (await t.run((ctx) => ctx.db.query("people").collect())) as Person[];
@@ -127,6 +141,12 @@ const SUBJECTS: Subject[] = [
       return value;
     },
     bypass: (app, id, value) => app.bypassPatch(id, { name: value }),
+    clearOld: async (t, id) => {
+      await t.mutation(fn("split:clear"), { id, fields: ["name"] });
+    },
+    clearNew: async (t, id) => {
+      await t.mutation(fn("split:clear"), { id, fields: ["firstName", "lastName"] });
+    },
     read: (row) => joinedName(row),
     stored: async (t) => {
       const people = (await t.run((ctx) => ctx.db.query("people").collect())) as Person[];
@@ -169,6 +189,26 @@ const SUBJECTS: Subject[] = [
     clearNew: async (t, id) => {
       await t.mutation(fn("bio:setBio"), { personId: id });
     },
+    own: {
+      signUp: async (t, value) =>
+        (
+          (await t.mutation(fn("bio:signUp"), { name: "Signed", bio: value, avatar: "a.png" })) as {
+            personId: PersonId;
+          }
+        ).personId,
+      deleteAccount: async (t, id) => {
+        await t.mutation(fn("bio:deleteAccount"), { personId: id });
+      },
+      reparent: async (t, from, to) => {
+        await t.mutation(fn("bio:reparent"), { from, to });
+      },
+      rowsPer: async (t) => {
+        const rows = await t.run(async (ctx) => await ctx.db.query("profiles").collect());
+        const per = new Map<string, number>();
+        for (const row of rows) per.set(row.personId, (per.get(row.personId) ?? 0) + 1);
+        return per;
+      },
+    },
     read: (row) => row.bio,
     stored: async (t) => {
       const [people, profiles] = await t.run(async (ctx) => [
@@ -181,22 +221,42 @@ const SUBJECTS: Subject[] = [
   },
 ];
 
+type PickOp =
+  | "setOld"
+  | "setNew"
+  | "replaceNew"
+  | "bypass"
+  | "remove"
+  | "clearOld"
+  | "clearNew"
+  | "rewrite"
+  | "deleteAccount"
+  | "reparent";
 type Op =
-  | { op: "insertOld" | "insertNew" }
-  | {
-      op: "setOld" | "setNew" | "replaceNew" | "bypass" | "remove" | "clearOld" | "clearNew";
-      pick: number;
-    }
+  | { op: "insertOld" | "insertNew" | "signUp" }
+  | { op: PickOp; pick: number }
   | { op: "advance" | "rollback" | "batch" | "drain" | "verify" | "again" };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 2, arbitrary: fc.constantFrom<Op>({ op: "insertOld" }, { op: "insertNew" }) },
   {
-    weight: 6,
+    weight: 2,
+    arbitrary: fc.constantFrom<Op>({ op: "insertOld" }, { op: "insertNew" }, { op: "signUp" }),
+  },
+  {
+    weight: 7,
     arbitrary: fc.record({
-      op: fc.constantFrom<
-        "setOld" | "setNew" | "replaceNew" | "bypass" | "remove" | "clearOld" | "clearNew"
-      >("setOld", "setNew", "replaceNew", "bypass", "remove", "clearOld", "clearNew"),
+      op: fc.constantFrom<PickOp>(
+        "setOld",
+        "setNew",
+        "replaceNew",
+        "bypass",
+        "remove",
+        "clearOld",
+        "clearNew",
+        "rewrite",
+        "deleteAccount",
+        "reparent",
+      ),
       pick: fc.nat(1000),
     }),
   },
@@ -221,6 +281,8 @@ class Model {
   readonly bypassed = new Map<PersonId, number>();
   /** Bypassed people that verify had not seen when readNew was entered: the documented hole. */
   readonly uncovered = new Set<PersonId>();
+  /** People last written through the triggers from dualWrite on: both shapes must agree. */
+  readonly inStep = new Set<PersonId>();
   private k = 0;
 
   constructor(
@@ -247,6 +309,26 @@ class Model {
     this.values.set(id, value);
     this.bypassed.delete(id);
     this.uncovered.delete(id);
+    if (at(this.phase, "dualWrite")) this.inStep.add(id);
+    else this.inStep.delete(id);
+  }
+
+  private forget(id: PersonId) {
+    this.values.delete(id);
+    this.bypassed.delete(id);
+    this.uncovered.delete(id);
+    this.inStep.delete(id);
+  }
+
+  /** What the truth holds after a write repaired the other shape from it. */
+  private async storedNewOrOld(id: PersonId) {
+    const stored = (await this.subject.stored(this.t)).get(id);
+    return (at(this.phase, "readNew") ? stored?.value : stored?.old) as string | undefined;
+  }
+
+  /** The value stored in the new shape: what a write repaired from the truth now holds. */
+  private async storedNew(id: PersonId) {
+    return (await this.subject.stored(this.t)).get(id)?.value as string | undefined;
   }
 
   async apply(op: Op): Promise<void> {
@@ -269,7 +351,10 @@ class Model {
       case "bypass":
       case "remove":
       case "clearOld":
-      case "clearNew": {
+      case "clearNew":
+      case "rewrite":
+      case "deleteAccount":
+      case "reparent": {
         const id = this.pick(op.pick);
         if (id === null) return;
         if (op.op === "setOld") {
@@ -286,16 +371,36 @@ class Model {
           // Through the triggers: the document takes the truth's value (the person a bypass
           // left behind included), so the person is in step again.
           this.wrote(id, await subject.replaceNew(app, id, value, before, t));
-        } else if (op.op === "clearOld") {
-          // Old code clears the field until readNew; from then on a field missing on the
-          // document is new code writing only the new shape, not a clear.
-          if (subject.clearOld === undefined || at(this.phase, "readNew")) return;
-          await subject.clearOld(t, id);
-          this.wrote(id, undefined);
-        } else if (op.op === "clearNew") {
-          // New code clears where the value moved, from readNew on (before, the old shape is the truth).
-          if (subject.clearNew === undefined || !at(this.phase, "readNew")) return;
-          await subject.clearNew(t, id);
+        } else if (op.op === "clearOld" || op.op === "clearNew") {
+          // A clear is decided by the phase's truth: a clear of the truth's shape clears both;
+          // a clear of the other shape alone is repaired from the truth (src/client/README.md).
+          const ofTruth = (op.op === "clearOld") === !at(this.phase, "readNew");
+          await (op.op === "clearOld" ? subject.clearOld(t, id) : subject.clearNew(t, id));
+          if (!at(this.phase, "dualWrite")) {
+            if (op.op === "clearOld") this.wrote(id, undefined);
+            return;
+          }
+          this.wrote(id, ofTruth ? undefined : await this.storedNewOrOld(id));
+        } else if (op.op === "rewrite") {
+          // One document written many times in one transaction (an import): the last write wins.
+          const times = 120;
+          await t.mutation(fn(`${subject.module}:rewrite`), {
+            id,
+            field: subject.oldField,
+            times,
+          });
+          this.wrote(id, `${subject.oldField}${times - 1}@example.com`);
+        } else if (op.op === "deleteAccount") {
+          if (subject.own === undefined) return;
+          await subject.own.deleteAccount(t, id);
+          this.forget(id);
+        } else if (op.op === "reparent") {
+          // New code gives a person's profile to a new person, from readNew on.
+          if (subject.own === undefined || !at(this.phase, "readNew")) return;
+          const to = await app.insert({ name: "Heir" });
+          const moving = await this.storedNew(id);
+          await subject.own.reparent(t, id, to);
+          this.wrote(to, moving);
           this.wrote(id, undefined);
         } else if (op.op === "bypass") {
           // The dashboard during the rollout; from readNew on nobody edits the old shape.
@@ -305,12 +410,14 @@ class Model {
           this.bypassed.set(id, Date.now());
         } else {
           await app.remove(id);
-          this.values.delete(id);
-          this.bypassed.delete(id);
-          this.uncovered.delete(id);
+          this.forget(id);
         }
         return;
       }
+      case "signUp":
+        if (subject.own === undefined) return;
+        this.wrote(await subject.own.signUp(t, value), value);
+        return;
       case "advance": {
         const next = ORDER[ORDER.indexOf(this.phase) + 1];
         if (next === undefined) return;
@@ -367,6 +474,18 @@ class Model {
         model: this.values.get(row._id),
       }));
     expect(wrong, `[read] in ${this.phase}`).toEqual([]);
+    // From dualWrite until complete, a person written through the triggers holds both shapes.
+    if (at(this.phase, "dualWrite") && this.phase !== "complete") {
+      const stored = await this.subject.stored(this.t);
+      const apart = [...this.inStep]
+        .map((id) => ({ id, ...stored.get(id) }))
+        .filter((p) => p.value !== p.old);
+      expect(apart, `[apart] in ${this.phase}`).toEqual([]);
+    }
+    if (this.subject.own) {
+      const many = [...(await this.subject.own.rowsPer(this.t))].filter(([, n]) => n > 1);
+      expect(many, "[rows] one row of the other table per document").toEqual([]);
+    }
   }
 
   /** The README's walk to the end: backfill again where needed, verify, advance, contract pass. */
