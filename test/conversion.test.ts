@@ -5,6 +5,7 @@ import {
   isSettled,
   planWrite,
   sameValue,
+  settlePatch,
   traced,
   type Conversion,
 } from "../src/client/conversion.js";
@@ -103,6 +104,103 @@ describe("which shape a write set", () => {
     const both = { email: "a@x", contact: "a@x" };
     expect(plan(conversion, both, { ...both, email: "b@x" })).toEqual({ contact: "b@x" });
     expect(plan(conversion, both, { ...both, contact: "c@x" })).toEqual({ email: "c@x" });
+  });
+});
+
+describe("the write-semantics table (src/client/README.md), for a rename with down", () => {
+  const rename = renameField("email", "contact");
+  const conversion: Conversion = { rollout: "t.rename", ...rename };
+  const both = { email: "a@x", contact: "a@x" };
+  type Row = [write: string, after: Doc, phases: Partial<Record<Phase, Doc>>];
+  // Each row: the document after the write (from `both`), and the patch per phase.
+  const rows: Row[] = [
+    [
+      "sets the old shape",
+      { email: "b@x", contact: "a@x" },
+      {
+        dualWrite: { contact: "b@x" },
+        readNew: { contact: "b@x" },
+        complete: { contact: "b@x" },
+      },
+    ],
+    [
+      "sets the new shape",
+      { email: "a@x", contact: "c@x" },
+      {
+        dualWrite: { email: "c@x" },
+        readNew: { email: "c@x" },
+        complete: {},
+      },
+    ],
+    [
+      "sets both, differently",
+      { email: "b@x", contact: "c@x" },
+      {
+        backfill: { contact: "b@x" },
+        readNew: { email: "c@x" },
+        complete: {},
+      },
+    ],
+    [
+      "clears the old shape",
+      { contact: "a@x" },
+      {
+        dualWrite: { contact: undefined },
+        readNew: { email: "a@x" },
+        complete: {},
+      },
+    ],
+    [
+      "clears the new shape",
+      { email: "a@x" },
+      {
+        backfill: { contact: "a@x" },
+        readNew: { email: undefined },
+        complete: { email: undefined },
+      },
+    ],
+    ["clears both", {}, { dualWrite: {}, readNew: {}, complete: {} }],
+    [
+      "replaces with the new shape only (same value)",
+      { contact: "a@x", other: 1 },
+      {
+        backfill: { contact: undefined },
+        readNew: { email: "a@x" },
+      },
+    ],
+  ];
+  for (const [write, after, phases] of rows) {
+    for (const [phase, patch] of Object.entries(phases)) {
+      test(`${write}, in ${phase}`, () => {
+        expect(plan(conversion, both, after, phase as Phase)).toEqual(patch);
+      });
+    }
+  }
+
+  test("in schema nothing is written, whatever the write", () => {
+    for (const [, after] of rows) expect(plan(conversion, both, after, "schema")).toEqual({});
+  });
+
+  test("a derived field whose source stays (no retire, no down): a clear of it alone is kept from readNew on", () => {
+    const domain: Conversion = {
+      rollout: "t.domain",
+      up: ((d: Doc) => ({ domain: String(d.email).split("@")[1] })),
+      newFields: ["domain"],
+    };
+    const doc = { email: "a@x.org", domain: "x.org" };
+    const cleared = { email: "a@x.org" };
+    expect(plan(domain, doc, cleared, "readNew")).toEqual({});
+    expect(plan(domain, doc, cleared, "backfill")).toEqual({ domain: "x.org" });
+    expect(settlePatch(domain, cleared, "complete")).toEqual({});
+  });
+
+  test("the backfill from readNew on refills only a document whose new shape is missing while a retired field holds it", () => {
+    expect(settlePatch(conversion, { email: "a@x" }, "readNew")).toEqual({ contact: "a@x" });
+    expect(settlePatch(conversion, { contact: "n@x" }, "readNew")).toEqual({});
+    expect(settlePatch(conversion, { email: "a@x", contact: "n@x" }, "readNew")).toEqual({});
+    expect(settlePatch(conversion, { email: "a@x", contact: "n@x" }, "backfill")).toEqual({
+      contact: "a@x",
+    });
   });
 });
 
