@@ -408,6 +408,7 @@ class Model {
           await subject.bypass(app, id, value);
           this.values.set(id, value);
           this.bypassed.set(id, Date.now());
+          this.inStep.delete(id);
         } else {
           await app.remove(id);
           this.forget(id);

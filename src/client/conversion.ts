@@ -245,8 +245,9 @@ export function planWrite(
 
 /**
  * What the backfill (and the typed read, in memory) adds to a document no
- * write converted. Before readNew the old shape is the truth: everything `up`
- * sets. From readNew on the new shape is: fields changed in place, and the
+ * write converted. Before readNew the old shape is the truth: the new shape
+ * derived from it, clears included (a new field whose source is gone goes
+ * too, so readers never see a value the old shape no longer has). From readNew on the new shape is: fields changed in place, and the
  * new shape derived only where it is missing entirely while a retired field
  * still holds the value (a document written around the triggers), so that
  * nothing new code cleared comes back, and the contract pass loses nothing.
@@ -257,7 +258,7 @@ export function settlePatch(
   phase: Phase,
   s: Shapes = shapesOf(conversion, doc),
 ): Fields {
-  if (!newIsTruth(phase)) return s.upPatch;
+  if (!newIsTruth(phase)) return fromOld(s, doc);
   const retired = (conversion.retire ?? []).some((key) => doc[key] !== undefined);
   const missing = s.newKeys.every((key) => doc[key] === undefined);
   if (retired && missing) return s.upPatch;
