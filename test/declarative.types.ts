@@ -153,3 +153,11 @@ export const wrongMoveField = app.migrations.reshape("types.wrongMoveField", {
   ...moveField("biography", { to: "profiles", index: "by_person", key: "personId" }),
   triggers: app.triggers,
 });
+
+export const wrongValidatorField = app.migrations.reshape("types.wrongValidatorField", {
+  table: "people",
+  up: (p) => (p.plan === undefined ? { plan: "free" } : undefined),
+  // @ts-expect-error people have no `planned` field: the validator may name only the table's
+  validator: { planned: v.string() },
+  triggers: app.triggers,
+});

@@ -117,6 +117,18 @@ type ShapeOf<Doc, Up, Validator> = [Validator] extends [undefined]
     }
   : Omit<Doc, keyof ValidatedFields<Validator>> & ValidatedFields<Validator>;
 
+/**
+ * A new-shape validator names only the table's fields: a field the table does
+ * not have is typed `never`, so the error lands on that field.
+ */
+type FieldsOfTable<Validator, Doc> = Validator extends PropertyValidators
+  ? { [K in Exclude<keyof Validator, keyof Doc>]: never }
+  : Validator extends VObject<infer Type, PropertyValidators>
+    ? [Exclude<keyof Type, keyof Doc>] extends [never]
+      ? unknown
+      : { fields: { [K in Exclude<keyof Type, keyof Doc>]: never } }
+    : unknown;
+
 /** True when the source field may be absent from the table's documents. */
 type OptionalSource<Doc, Source> = Source extends keyof Doc
   ? undefined extends Doc[Source]
@@ -161,7 +173,7 @@ export type DeclarativeSpec<
     doc: DocumentByName<DataModel, T>,
   ) => FieldsOf<DocumentByName<DataModel, T>> | undefined | null | void;
   /** The new shape's fields (or document validator): verify checks every document against it. */
-  validator?: Validator;
+  validator?: Validator & FieldsOfTable<Validator, DocumentByName<DataModel, T>>;
   /**
    * Old-shape fields the new shape no longer has: the typed read leaves them
    * out, and from complete on the backfill run again (the contract pass)
