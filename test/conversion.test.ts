@@ -184,7 +184,7 @@ describe("the write-semantics table (src/client/README.md), for a rename with do
   test("a derived field whose source stays (no retire, no down): a clear of it alone is kept from readNew on", () => {
     const domain: Conversion = {
       rollout: "t.domain",
-      up: ((d: Doc) => ({ domain: String(d.email).split("@")[1] })),
+      up: (d: Doc) => ({ domain: String(d.email).split("@")[1] }),
       newFields: ["domain"],
     };
     const doc = { email: "a@x.org", domain: "x.org" };
