@@ -32,18 +32,15 @@ import {
   setup,
   type T,
 } from "./harness.js";
+import { MODELS, seedPlans, totalRuns } from "./seeds.js";
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
 
 const ROLLOUT = "posts.counted";
 const BACKFILL = "testing:countOnce";
-const SEED =
-  process.env.FC_SEED !== undefined
-    ? Number(process.env.FC_SEED)
-    : Math.floor(Math.random() * 0x7fffffff);
-const RUNS = process.env.FC_RUNS !== undefined ? Number(process.env.FC_RUNS) : 100;
-const PATH = process.env.FC_PATH;
+/** The fixed seeds of `test/seeds.ts` (or `FC_SEED`, `FC_RUNS`, `FC_PATH` to replay one). */
+const PLANS = seedPlans("stateMachine");
 /** A verify batch reads this many posts (countOnce fixes no batch size). */
 const VERIFY_BATCH = 1_000;
 
@@ -550,12 +547,13 @@ async function step(t: T, model: Model) {
   Object.assign(model, match ?? candidates[0]!);
 }
 
-test(
-  "the rollout state machine agrees with its reference model",
-  async () => {
+test.for(PLANS)(
+  `${MODELS.stateMachine.test} (seed $seed)`,
+  { timeout: Math.max(240_000, totalRuns(PLANS) * 3_000) },
+  async (plan, { skip }) => {
+    if (plan.skip !== undefined) skip(plan.skip);
     console.log(
-      `stateMachine: ${RUNS} sequences, seed ${SEED}` +
-        ` (replay: FC_SEED=${SEED} FC_RUNS=${RUNS} npx vitest run test/stateMachine.test.ts)`,
+      `stateMachine: ${plan.numRuns} schedules, seed ${plan.seed} (replay: ${plan.replay})`,
     );
     const seen: Record<string, number> = {};
     await fc.assert(
@@ -579,11 +577,14 @@ test(
           await followStatus(t, model, authorId);
         },
       ),
-      { seed: SEED, numRuns: RUNS, ...(PATH !== undefined ? { path: PATH } : {}) },
+      {
+        seed: plan.seed,
+        numRuns: plan.numRuns,
+        ...(plan.path !== undefined ? { path: plan.path } : {}),
+      },
     );
     console.log(`stateMachine: ${JSON.stringify(seen)} over all sequences (with shrinking)`);
   },
-  Math.max(240_000, RUNS * 3_000),
 );
 
 describe("found by the model, and fixed", () => {
