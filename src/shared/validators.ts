@@ -137,6 +137,7 @@ export const vCommands = v.object({
   pause: v.string(),
   resume: v.string(),
   startOver: v.string(),
+  /** Retries the failure ledger once the pass is done; until then, the line that finishes it. */
   retryFailed: v.string(),
 });
 export type Commands = Infer<typeof vCommands>;
