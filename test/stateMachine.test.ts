@@ -140,6 +140,8 @@ class Model {
   /** The run the rollout started when it last entered backfill (its backfillRunId). */
   linked: number | null = null;
   verify: VerifyM | null = null;
+  /** When the rollout last entered backfill (an advance, or a rollback from readNew). */
+  enteredBackfill = -1;
   attempts = 0;
   /** Scheduled batches, in the order they were scheduled. */
   queue: Job[] = [];
@@ -175,6 +177,7 @@ class Model {
       backfill?.state === "done" &&
       verify !== null &&
       verify.startedAt >= backfill.endedAt! &&
+      verify.startedAt > this.enteredBackfill &&
       verify.state === "done" &&
       verify.mismatches === 0
     );
@@ -192,6 +195,7 @@ class Model {
       this.stop(this.latest, "canceled");
       this.linked = this.newRun(true).key;
       this.verify = null;
+      this.enteredBackfill = this.now;
     }
     this.phase = to;
     this.transitions++;
@@ -200,10 +204,10 @@ class Model {
 
   rollback(): "ImpossiblePhaseMove" | "moves" {
     if (this.phase === "schema" || this.phase === "complete") return "ImpossiblePhaseMove";
-    if (this.phase === "backfill") {
-      this.stop(this.backfill, "canceled");
-      this.stopVerify();
-    }
+    if (this.phase === "backfill") this.stop(this.backfill, "canceled");
+    // A verify pass under way started before this move: stopped, as it can open no gate.
+    if (this.phase === "backfill" || this.phase === "readNew") this.stopVerify();
+    if (this.phase === "readNew") this.enteredBackfill = this.now;
     this.phase = PHASES[PHASES.indexOf(this.phase) - 1]!;
     this.transitions++;
     return "moves";

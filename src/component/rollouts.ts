@@ -112,8 +112,10 @@ export const rollback = mutation({
         const run = await ctx.db.get("runs", rollout.backfillRunId);
         if (run) await cancelRun(ctx, run);
       }
-      await stopVerifyPass(ctx, rollout);
     }
+    // A verify pass under way started before this move: it cannot open the readNew gate any
+    // more (a pass must start after the rollout last entered backfill), so stop it.
+    if (from === "backfill" || from === "readNew") await stopVerifyPass(ctx, rollout);
     await moveTo(ctx, rollout._id, from, to, rollout, {}, by, reason);
     return await rolloutStatus(ctx, await ctx.db.get("rollouts", rollout._id), rollout);
   },
