@@ -148,7 +148,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true });
-});
+}, 60_000); // a copy of an app with its node_modules: slow to remove on a busy machine
 
 test("the tarball holds the built entry points and no tests", () => {
   const paths = packed.files.map((file) => file.path);
