@@ -26,6 +26,7 @@ import {
   type T,
   runInComponent,
 } from "./harness.js";
+import { seedPlans } from "./seeds.js";
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
@@ -33,11 +34,8 @@ afterEach(() => vi.useRealTimers());
 const NAME = "testing:bump";
 const ROLLOUT = "posts.counted";
 const LONG = "x".repeat(100_000);
-const SEED =
-  process.env.FC_SEED !== undefined
-    ? Number(process.env.FC_SEED)
-    : Math.floor(Math.random() * 0x7fffffff);
-const RUNS = process.env.FC_RUNS !== undefined ? Number(process.env.FC_RUNS) : 40;
+/** The fixed seeds of `test/seeds.ts` (or `FC_SEED`, `FC_RUNS` to replay one). */
+const PLANS = seedPlans("badInput").filter((plan) => plan.skip === undefined);
 
 /** Everything: the harness's snapshot plus the ledger, rollouts, transitions and scheduled jobs. */
 async function everything(t: T) {
@@ -375,9 +373,13 @@ describe("every bad call is refused with its kind and changes nothing", () => {
 });
 
 describe("random bad values (fast-check)", () => {
-  const params = { seed: SEED, numRuns: RUNS };
-  test(`print the seed (FC_SEED=${SEED} replays these properties)`, () => {
-    console.log(`badInput.props: ${RUNS} values per property, seed ${SEED}`);
+  test(`print the seeds (${PLANS.map((plan) => plan.seed).join(", ")})`, () => {
+    for (const plan of PLANS) {
+      console.log(
+        `badInput.props: ${plan.numRuns} values per property, seed ${plan.seed} (replay: ${plan.replay})`,
+      );
+    }
+    expect(PLANS.length).toBeGreaterThan(0);
   });
 
   /**
@@ -390,16 +392,18 @@ describe("random bad values (fast-check)", () => {
     expected: (value: V) => Refusal | "accepted" | "either",
   ) {
     const t = await busy();
-    await fc.assert(
-      fc.asyncProperty(arb, async (value) => {
-        const before = await everything(t);
-        const outcome = await refusal(call(t, value));
-        const want = expected(value);
-        if (want !== "either") expect(outcome).toBe(want);
-        expect(await everything(t)).toEqual(before);
-      }),
-      params,
-    );
+    for (const plan of PLANS) {
+      await fc.assert(
+        fc.asyncProperty(arb, async (value) => {
+          const before = await everything(t);
+          const outcome = await refusal(call(t, value));
+          const want = expected(value);
+          if (want !== "either") expect(outcome).toBe(want);
+          expect(await everything(t)).toEqual(before);
+        }),
+        { seed: plan.seed, numRuns: plan.numRuns },
+      );
+    }
   }
 
   const badBatchSize = fc

@@ -20,6 +20,7 @@ import { canonicalName } from "../src/shared/names.js";
 
 const never: StartFacts = {
   live: null,
+  passed: false,
   reset: false,
   cursorGiven: false,
   retry: false,
@@ -36,7 +37,7 @@ describe("decideStart", () => {
   test.each<[string, Partial<StartFacts>, ReturnType<typeof decideStart>]>([
     ["never ran", {}, { kind: "new", fullPass: true }],
     ["never ran, from a cursor", { cursorGiven: true }, { kind: "new", fullPass: false }],
-    ["never ran, a retry", { retry: true }, { kind: "new", fullPass: false }],
+    ["never ran, a retry", { retry: true }, { kind: "refuseRetry", reason: "neverRan" }],
     ["running and driven", { live: live("running") }, { kind: "keep" }],
     [
       "running, nothing drives it",
@@ -56,22 +57,46 @@ describe("decideStart", () => {
       { live: live("canceled"), reset: true },
       { kind: "new", fullPass: true },
     ],
-    ["done", { live: live("done") }, { kind: "next" }],
-    ["done, with reset", { live: live("done"), reset: true }, { kind: "new", fullPass: true }],
+    ["done", { live: live("done"), passed: true }, { kind: "next" }],
+    [
+      "done, with reset",
+      { live: live("done"), passed: true, reset: true },
+      { kind: "new", fullPass: true },
+    ],
     [
       "done, a retry of its ledger",
-      { live: live("done"), retry: true },
+      { live: live("done"), passed: true, retry: true },
       { kind: "new", fullPass: false },
     ],
     [
       "a retry while the pass runs",
       { live: live("running"), retry: true },
-      { kind: "refuseRetry" },
+      { kind: "refuseRetry", reason: "unfinished" },
     ],
     [
       "a retry while the pass is paused",
       { live: live("paused"), retry: true },
-      { kind: "refuseRetry" },
+      { kind: "refuseRetry", reason: "unfinished" },
+    ],
+    [
+      "a retry while the pass has failed",
+      { live: live("failed"), retry: true },
+      { kind: "refuseRetry", reason: "unfinished" },
+    ],
+    [
+      "a retry run done with no pass before it (left by an older version), retried",
+      { live: live("done", { retryFailed: true }), retry: true },
+      { kind: "refuseRetry", reason: "neverPassed" },
+    ],
+    [
+      "a retry run done with no pass before it: a start makes the pass, not `next`",
+      { live: live("done", { retryFailed: true }) },
+      { kind: "new", fullPass: true },
+    ],
+    [
+      "a retry run done after a pass: a start moves on",
+      { live: live("done", { retryFailed: true }), passed: true },
+      { kind: "next" },
     ],
     [
       "a retry run paused, resumed",
@@ -80,13 +105,13 @@ describe("decideStart", () => {
     ],
     [
       "a retry run done, retried again",
-      { live: live("done", { retryFailed: true }), retry: true },
+      { live: live("done", { retryFailed: true }), passed: true, retry: true },
       { kind: "new", fullPass: false },
     ],
     ["a later member runs", { laterRunning: "m:b" }, { kind: "busy", running: "m:b" }],
     [
       "a later member runs, this one done",
-      { live: live("done"), laterRunning: "m:b" },
+      { live: live("done"), passed: true, laterRunning: "m:b" },
       { kind: "busy", running: "m:b" },
     ],
     [

@@ -71,6 +71,7 @@ import {
 import type { Id as ComponentId } from "../src/component/_generated/dataModel.js";
 import { parseCounters } from "./fixtures/model.js";
 import { cursorDocId, drain, runInComponent, runScheduledOnce, setup, type T } from "./harness.js";
+import { MODELS, seedPlans, totalRuns } from "./seeds.js";
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -82,19 +83,14 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-const SEED = process.env.FC_SEED !== undefined ? Number(process.env.FC_SEED) : randomSeed();
-const RUNS = process.env.FC_RUNS !== undefined ? Number(process.env.FC_RUNS) : 100;
-const PATH = process.env.FC_PATH;
+/** The fixed seeds of `test/seeds.ts` (or `FC_SEED`, `FC_RUNS`, `FC_PATH` to replay one). */
+const PLANS = seedPlans("model");
 const SHRINK = process.env.FC_SHRINK !== "0";
 const VERBOSE = process.env.MODEL_VERBOSE === "1";
 const IGNORED = new Set((process.env.MODEL_IGNORE ?? "").split(",").filter((s) => s !== ""));
 
 /** The real clock, for the run time printed at the end (the tests fake Date). */
 const realNow = Date.now.bind(Date);
-
-function randomSeed(): number {
-  return Math.floor(Math.random() * 0x7fffffff);
-}
 
 // ---------------------------------------------------------------------------
 // The app as the model sees it.
@@ -1090,13 +1086,12 @@ function describeSchedule({ ops, ...setting }: Schedule): string {
   return [`schedule ${JSON.stringify(setting)}:`, ...lines, "  then: settle"].join("\n");
 }
 
-test(
-  "random mixes of every feature keep every invariant",
-  async () => {
-    console.log(
-      `model: ${RUNS} schedules, seed ${SEED}` +
-        ` (replay: FC_SEED=${SEED} FC_RUNS=${RUNS} npx vitest run test/model.test.ts)`,
-    );
+test.for(PLANS)(
+  `${MODELS.model.test} (seed $seed)`,
+  { timeout: Math.max(300_000, totalRuns(PLANS) * 10_000) },
+  async (plan, { skip }) => {
+    if (plan.skip !== undefined) skip(plan.skip);
+    console.log(`model: ${plan.numRuns} schedules, seed ${plan.seed} (replay: ${plan.replay})`);
     const totals: Totals = {
       schedules: 0,
       limited: 0,
@@ -1133,10 +1128,10 @@ test(
         }
       }),
       {
-        seed: SEED,
-        numRuns: RUNS,
+        seed: plan.seed,
+        numRuns: plan.numRuns,
         endOnFailure: !SHRINK,
-        ...(PATH !== undefined ? { path: PATH } : {}),
+        ...(plan.path !== undefined ? { path: plan.path } : {}),
       },
     );
     const { examples, ...counts } = totals;
@@ -1148,5 +1143,4 @@ test(
     }
     expect(totals.runsDone).toBeGreaterThan(0);
   },
-  Math.max(300_000, RUNS * 10_000),
 );

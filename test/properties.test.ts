@@ -41,6 +41,7 @@ import {
   snapshot,
   type T,
 } from "./harness.js";
+import { MODELS, seedPlans, totalRuns } from "./seeds.js";
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
@@ -48,13 +49,8 @@ afterEach(() => vi.useRealTimers());
 const NAME = "testing:bump";
 const bump = ref("bump");
 
-const SEED = process.env.FC_SEED !== undefined ? Number(process.env.FC_SEED) : randomSeed();
-const RUNS = process.env.FC_RUNS !== undefined ? Number(process.env.FC_RUNS) : 100;
-const PATH = process.env.FC_PATH;
-
-function randomSeed(): number {
-  return Math.floor(Math.random() * 0x7fffffff);
-}
+/** The fixed seeds of `test/seeds.ts` (or `FC_SEED`, `FC_RUNS`, `FC_PATH` to replay one). */
+const PLANS = seedPlans("properties");
 
 // ---------------------------------------------------------------------------
 // The commands of a schedule, as plain data so a counterexample prints readably.
@@ -305,13 +301,19 @@ class Model {
     | { kind: "resume" } {
     const live = this.run;
     const retry = opts.retryFailed === true;
-    if (retry && live !== null && !live.isDone && live.mode === "all") {
+    // Gone over the range: a full pass finished, or the latest run is a finished pass.
+    const passed =
+      (live?.isDone === true && live.mode === "all") ||
+      this.runs.some((r) => r.fullPass && r.isDone);
+    // A retry needs a pass to have filled the ledger: never before the first one finishes.
+    if (retry && (live === null || (!live.isDone && live.mode === "all") || !passed)) {
       return { kind: "error", error: "InvalidArgument" };
     }
     const resumable = live !== null && !(retry && (live.mode === "all" || live.isDone));
     const fresh = !resumable || opts.reset === true || opts.cursorPos !== undefined;
     if (live?.state === "running") return { kind: "noop" };
-    if (!fresh && live.isDone) return { kind: "noop" };
+    if (!fresh && live.isDone && passed) return { kind: "noop" };
+    if (!fresh && live.isDone) return { kind: "new", mode: "all", startPos: -1 };
     if (fresh) {
       return { kind: "new", mode: retry ? "retryFailed" : "all", startPos: opts.cursorPos ?? -1 };
     }
@@ -891,12 +893,13 @@ class Harness {
   }
 }
 
-test(
-  "random schedules of runs, faults and app writes lose nothing and run nothing twice",
-  async () => {
+test.for(PLANS)(
+  `${MODELS.properties.test} (seed $seed)`,
+  { timeout: Math.max(240_000, totalRuns(PLANS) * 3_000) },
+  async (plan, { skip }) => {
+    if (plan.skip !== undefined) skip(plan.skip);
     console.log(
-      `properties: ${RUNS} schedules, seed ${SEED}` +
-        ` (replay: FC_SEED=${SEED} FC_RUNS=${RUNS} npx vitest run test/properties.test.ts)`,
+      `properties: ${plan.numRuns} schedules, seed ${plan.seed} (replay: ${plan.replay})`,
     );
     const totals = { batches: 0, failedBatches: 0, dryRuns: 0, runs: 0, ops: 0 };
     await fc.assert(
@@ -911,11 +914,14 @@ test(
         }
         totals.ops += schedule.ops.length;
       }),
-      { seed: SEED, numRuns: RUNS, ...(PATH !== undefined ? { path: PATH } : {}) },
+      {
+        seed: plan.seed,
+        numRuns: plan.numRuns,
+        ...(plan.path !== undefined ? { path: plan.path } : {}),
+      },
     );
     console.log(`properties: ${JSON.stringify(totals)} over all schedules (with shrinking)`);
   },
-  Math.max(240_000, RUNS * 3_000),
 );
 
 test("the model reads convex-test's cursors (if this fails, update cursorDocId)", async () => {

@@ -21,6 +21,7 @@
  * (backfill again, verify, advance, contract pass) and every value must be in
  * the new place and nowhere in the old.
  *
+ * `npm test` runs the fixed seeds of `test/seeds.ts`; `npm run fuzz` explores new ones.
  * Replay: FC_SEED=123 npx vitest run test/reshapeModel.test.ts (100 schedules; FC_RUNS=500 for more).
  */
 import fc from "fast-check";
@@ -40,15 +41,13 @@ import {
   type PersonId,
   type RT,
 } from "./reshapeHarness.js";
+import { MODELS, seedPlans } from "./seeds.js";
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
 
-const SEED =
-  process.env.FC_SEED !== undefined
-    ? Number(process.env.FC_SEED)
-    : Math.floor(Math.random() * 0x7fffffff);
-const RUNS = process.env.FC_RUNS !== undefined ? Number(process.env.FC_RUNS) : 100;
+/** The fixed seeds of `test/seeds.ts` (or `FC_SEED`, `FC_RUNS`, `FC_PATH` to replay one). */
+const PLANS = seedPlans("reshapeModel");
 
 const ORDER: Phase[] = ["schema", "dualWrite", "backfill", "readNew", "complete"];
 const at = (phase: Phase, least: Phase) => ORDER.indexOf(phase) >= ORDER.indexOf(least);
@@ -543,10 +542,11 @@ async function typed<T>(call: Promise<T>): Promise<T | null> {
   }
 }
 
-test("random mixes of app writes, bypasses, phase moves, batches and verify keep every value", async () => {
+const TITLE = `${MODELS.reshapeModel.test} (seed $seed)`;
+test.for(PLANS)(TITLE, { timeout: 300_000 }, async (plan, { skip }) => {
+  if (plan.skip !== undefined) skip(plan.skip);
   console.log(
-    `reshape model: ${RUNS} schedules, seed ${SEED} ` +
-      `(replay: FC_SEED=${SEED} FC_RUNS=${RUNS} npx vitest run test/reshapeModel.test.ts)`,
+    `reshape model: ${plan.numRuns} schedules, seed ${plan.seed} (replay: ${plan.replay})`,
   );
   const reached: Record<string, number> = {};
   await fc.assert(
@@ -572,9 +572,13 @@ test("random mixes of app writes, bypasses, phase moves, batches and verify keep
         throw error;
       }
     }),
-    { seed: SEED, numRuns: RUNS },
+    {
+      seed: plan.seed,
+      numRuns: plan.numRuns,
+      ...(plan.path !== undefined ? { path: plan.path } : {}),
+    },
   );
   console.log(
     `reshape model: schedules by rollout and the phase reached before settling ${JSON.stringify(reached)}`,
   );
-}, 300_000);
+});

@@ -289,10 +289,55 @@ describe("rollback", () => {
   });
 });
 
+describe("rollback from readNew, then readNew again (issue 18 #15)", () => {
+  test("needs a verify pass that started after the rollout re-entered backfill", async () => {
+    const t = await reach("readNew");
+    // In readNew, code since rolled back writes a post in the old shape (here, around the
+    // dual writes): exactly what the verify pass before the rollback never saw.
+    const [stray] = await seedPosts(t, 1);
+    const back = await rollback(t, { reason: "p99 up" });
+    expect(back.phase).toBe("backfill");
+    // The pass from before the rollback is done and clean, and still shown: not trusted.
+    expect(back.verify).toMatchObject({ state: "done", mismatches: 0 });
+    expect(back.next).toMatchObject({ to: "readNew", open: false });
+    expect(back.next!.detail).toContain("started before the rollout last entered backfill");
+    const refused = await expectRolloutError(advance(t, "readNew"), "PhaseGateClosed");
+    expect(refused.message).toContain(`:verify '{"rollout":"${ROLLOUT}"}'`);
+
+    // A new pass looks at what was written, and finds the stray post.
+    await t.mutation(fn("mutation", "verify"), { rollout: ROLLOUT });
+    await drain(t);
+    const checked = await status(t);
+    expect(checked.verify).toMatchObject({ state: "done", mismatches: 1 });
+    expect(checked.verify!.firstMismatchIds).toEqual([stray]);
+    await expectRolloutError(advance(t, "readNew"), "PhaseGateClosed");
+
+    // Converted (here by hand), a new pass opens the gate.
+    await t.run(async (ctx) => await ctx.db.patch("posts", stray!, { wordCount: 3 }));
+    await t.mutation(fn("mutation", "verify"), { rollout: ROLLOUT });
+    await drain(t);
+    expect((await advance(t, "readNew")).phase).toBe("readNew");
+  });
+
+  test("a verify pass running at the rollback is stopped: it cannot open the gate", async () => {
+    const t = await reach("readNew");
+    await seedPosts(t, 50);
+    const running = (await t.mutation(fn("mutation", "verify"), {
+      rollout: ROLLOUT,
+    })) as RolloutStatus;
+    expect(running.verify?.state).toBe("running");
+    const back = await rollback(t);
+    expect(back.verify?.state).toBe("canceled");
+  });
+});
+
 describe("history and status", () => {
   test("every transition is kept with who and why; status shows the last five, newest first", async () => {
     const t = await reach("readNew");
     await rollback(t, { by: "ana", reason: "p99 up" });
+    // Back in backfill, readNew needs a verify pass started since.
+    await t.mutation(fn("mutation", "verify"), { rollout: ROLLOUT });
+    await drain(t);
     await advance(t, "readNew", { by: "ana", reason: "fixed" });
     await advance(t, "complete", { by: "ben" });
     const shown = await status(t);

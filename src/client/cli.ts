@@ -17,6 +17,7 @@ import type { Same } from "../shared/pin.js";
 import type { DryRunReport, MigrationStatus, RolloutStatus } from "../shared/validators.js";
 import type { StatusWithContracts } from "./contract.js";
 import type { Rollouts } from "./index.js";
+import { rememberVerbsModule } from "./whereDeclared.js";
 
 const vWho = { by: v.optional(v.string()), reason: v.optional(v.string()) };
 
@@ -129,7 +130,10 @@ export function cliVerbs<DataModel extends GenericDataModel>(
   return {
     status: internalQueryGeneric({
       args: verbArgs.status,
-      handler: async (ctx, args) => await rollouts.status(ctx, args),
+      handler: async (ctx, args) => {
+        await rememberVerbsModule(ctx);
+        return await rollouts.status(ctx, args);
+      },
     }),
     cancel: internalMutationGeneric({
       args: verbArgs.cancel,
@@ -161,16 +165,24 @@ export function cliVerbs<DataModel extends GenericDataModel>(
     }),
     advance: internalMutationGeneric({
       args: verbArgs.advance,
-      handler: async (ctx, { rollout, to, ...who }) =>
-        await rollouts.advance(ctx, rollout, to, who),
+      handler: async (ctx, { rollout, to, ...who }) => {
+        await rememberVerbsModule(ctx);
+        return await rollouts.advance(ctx, rollout, to, who);
+      },
     }),
     rollback: internalMutationGeneric({
       args: verbArgs.rollback,
-      handler: async (ctx, { rollout, ...who }) => await rollouts.rollback(ctx, rollout, who),
+      handler: async (ctx, { rollout, ...who }) => {
+        await rememberVerbsModule(ctx);
+        return await rollouts.rollback(ctx, rollout, who);
+      },
     }),
     verify: internalMutationGeneric({
       args: verbArgs.verify,
-      handler: async (ctx, { rollout }) => await rollouts.verify(ctx, rollout),
+      handler: async (ctx, { rollout }) => {
+        await rememberVerbsModule(ctx);
+        return await rollouts.verify(ctx, rollout);
+      },
     }),
   };
 }

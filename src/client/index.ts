@@ -18,6 +18,7 @@ import { checkBatchSize, rolloutError } from "../shared/errors.js";
 import { canonicalName } from "../shared/names.js";
 import {
   MAX_BATCH_SIZE,
+  type DeclaredRollout,
   type DryRunReport,
   type MigrationStatus,
   type OnError,
@@ -32,6 +33,7 @@ import { forgetPhases } from "./transaction.js";
 import { withContracts, type Contract, type StatusWithContracts } from "./contract.js";
 import {
   declareRollout,
+  exportNameOf,
   referenceTo,
   type DeclarativeRollout,
   type DeclarativeSpec,
@@ -43,6 +45,7 @@ import { operatorFunctions, type OperatorApiOptions, type OperatorFunctions } fr
 import { addressOf, moduleOf } from "./names.js";
 import { Rollout, type AnyRolloutSpec } from "./rollout.js";
 import { answerStep } from "./steps.js";
+import { notDeclaredHere, storedDeclaration, verbsModuleOf } from "./whereDeclared.js";
 import type {
   MigrationArgs,
   MigrationRef,
@@ -130,7 +133,16 @@ export class Rollouts<DataModel extends GenericDataModel> {
   /** Rollouts declared on this instance, by name. */
   private readonly rollouts = new Map<
     string,
-    { rollout: Rollout; spec: AnyRolloutSpec<DataModel>; contract?: Contract | null }
+    {
+      rollout: Rollout;
+      spec: AnyRolloutSpec<DataModel>;
+      contract?: Contract | null;
+      /**
+       * A `reshape()` without `fn` on an instance without `cliModule`: its export's name. Its
+       * module is the one that exports `api()`, found when asked (see whereDeclared.ts).
+       */
+      guessedExport?: string;
+    }
   >();
 
   constructor(
@@ -282,17 +294,19 @@ export class Rollouts<DataModel extends GenericDataModel> {
     { names, limit }: { names?: string[]; limit?: number } = {},
   ): Promise<StatusWithContracts> {
     const declared = await Promise.all(
-      [...this.rollouts.values()].map(async ({ rollout, spec }) => ({
-        ...(await this.declaration(rollout.name, spec)),
-        cliModule: this.verbsModule(getFunctionName(spec.backfill)),
-      })),
+      [...this.rollouts.keys()].map(async (name) => {
+        const { declaration, cliModule } = await this.resolve(ctx, name);
+        return { ...declaration, cliModule };
+      }),
     );
     const status = await ctx.runQuery(this.component.lib.status, {
       names: names?.map((n) => this.qualify(n)),
       limit,
       declared,
     });
-    return withContracts(status, (name) => this.rollouts.get(name)?.contract);
+    return withContracts(status, (name) =>
+      this.contractAt(name, declared.find((d) => d.name === name)?.backfill.name),
+    );
   }
 
   /**
@@ -464,6 +478,9 @@ export class Rollouts<DataModel extends GenericDataModel> {
         verify: declared.verify,
       } as unknown as AnyRolloutSpec<DataModel>,
       contract: declared.contract,
+      ...(spec.fn === undefined && this.options.cliModule === undefined
+        ? { guessedExport: exportNameOf(name) }
+        : {}),
     });
     return declared.exported as unknown as Reshaped<
       DocumentByName<DataModel, T>,
@@ -489,12 +506,12 @@ export class Rollouts<DataModel extends GenericDataModel> {
     to: string,
     who: { by?: string; reason?: string } = {},
   ): Promise<RolloutStatus> {
-    const { spec, rollout: declared } = this.declaredRollout(nameOfRollout(rollout));
+    const { declaration, cliModule } = await this.resolve(ctx, nameOfRollout(rollout));
     forgetPhases(ctx);
     return await ctx.runMutation(this.component.rollouts.advance, {
-      rollout: await this.declaration(declared.name, spec),
+      rollout: declaration,
       to,
-      cliModule: this.verbsModule(getFunctionName(spec.backfill)),
+      cliModule,
       ...who,
     });
   }
@@ -512,7 +529,7 @@ export class Rollouts<DataModel extends GenericDataModel> {
     who: { by?: string; reason?: string } = {},
   ): Promise<RolloutStatus> {
     const name = nameOfRollout(rollout);
-    this.declaredRollout(name);
+    await this.resolve(ctx, name);
     forgetPhases(ctx);
     return await ctx.runMutation(this.component.rollouts.rollback, { name, ...who });
   }
@@ -522,10 +539,10 @@ export class Rollouts<DataModel extends GenericDataModel> {
    * running is kept); it writes nothing to the app. Needs `runMutation`.
    */
   async verify(ctx: RunMutationCtx, rollout: string | { name: string }): Promise<RolloutStatus> {
-    const { spec, rollout: declared } = this.declaredRollout(nameOfRollout(rollout));
+    const { declaration, cliModule } = await this.resolve(ctx, nameOfRollout(rollout));
     return await ctx.runMutation(this.component.rollouts.verify, {
-      rollout: await this.declaration(declared.name, spec),
-      cliModule: this.verbsModule(getFunctionName(spec.backfill)),
+      rollout: declaration,
+      cliModule,
     });
   }
 
@@ -576,11 +593,63 @@ export class Rollouts<DataModel extends GenericDataModel> {
     return found;
   }
 
-  private async declaration(name: string, spec: AnyRolloutSpec<DataModel>) {
+  /**
+   * A rollout's declaration and its verbs' module, wherever it is declared: loaded here, or
+   * stored by the component when a function that loaded it moved it (see whereDeclared.ts).
+   */
+  private async resolve(
+    ctx: RunQueryCtx,
+    name: string,
+  ): Promise<{ declaration: DeclaredRollout; cliModule: string }> {
+    const entry = this.rollouts.get(name);
+    if (entry === undefined) {
+      const stored = await storedDeclaration(ctx, this.component, name);
+      if (stored === null)
+        throw notDeclaredHere(name, [...this.rollouts.keys()], verbsModuleOf(ctx));
+      const { cliModule, ...declaration } = stored;
+      // A handle made now, by name: the stored one may predate a deploy.
+      return {
+        declaration: { ...declaration, backfill: await addressOf(declaration.backfill.name) },
+        cliModule,
+      };
+    }
+    const backfill = await this.backfillName(ctx, name, entry);
     return {
-      name,
-      backfill: await addressOf(this.nameOf(spec.backfill)),
-      hasVerify: spec.verify !== undefined,
+      declaration: {
+        name,
+        backfill: await addressOf(backfill),
+        hasVerify: entry.spec.verify !== undefined,
+      },
+      cliModule: this.verbsModule(backfill),
+    };
+  }
+
+  /**
+   * The backfill of a declared rollout. A `reshape()` without `fn` on an instance without
+   * `cliModule` is beside `api()`: in the module of the CLI verb asking, or, asked from
+   * elsewhere, where the component stored it when it was first moved (else `migrations`).
+   */
+  private async backfillName(
+    ctx: RunQueryCtx,
+    name: string,
+    entry: { spec: AnyRolloutSpec<DataModel>; guessedExport?: string },
+  ): Promise<string> {
+    const declared = this.nameOf(entry.spec.backfill);
+    if (entry.guessedExport === undefined) return declared;
+    const verbs = verbsModuleOf(ctx);
+    if (verbs !== undefined) return `${verbs}:${entry.guessedExport}`;
+    return (await storedDeclaration(ctx, this.component, name))?.backfill.name ?? declared;
+  }
+
+  /** A rollout's contract step, naming its backfill where it was found. */
+  private contractAt(name: string, backfill: string | undefined): Contract | null | undefined {
+    const entry = this.rollouts.get(name);
+    const contract = entry?.contract;
+    if (!contract || entry.guessedExport === undefined || backfill === undefined) return contract;
+    // The contract's text names the backfill as declared; a guessed module is replaced.
+    return {
+      ...contract,
+      text: contract.text.replaceAll(this.nameOf(entry.spec.backfill), backfill),
     };
   }
 

@@ -17,19 +17,32 @@ import {
   type RegisteredMutation,
   type RegisteredQuery,
 } from "convex/server";
-import { v } from "convex/values";
+import { v, type Infer } from "convex/values";
 import { rolloutError } from "../shared/errors.js";
+import type { Same } from "../shared/pin.js";
 import {
   vMigrationStatus,
   vOperatorStatus,
   vRolloutStatus,
+  type vStatusWithContracts,
   type MigrationStatus,
   type Operator,
   type OperatorStatus,
   type RolloutStatus,
 } from "../shared/validators.js";
+import type { StatusWithContracts } from "./contract.js";
 import type { Rollouts } from "./index.js";
 import { redactRollout, redactRun, redactStatus } from "./redact.js";
+
+// `status` answers what `Rollouts.status` returns (with each complete rollout's contract step)
+// under the `returns` validator `vOperatorStatus`, built on `vStatusWithContracts`: the
+// hand-written type of contract.ts is pinned to it, so the two cannot drift (issue 18 #12).
+const _statusPinned = true satisfies Same<
+  Flat<StatusWithContracts>,
+  Flat<Infer<typeof vStatusWithContracts>>
+>;
+/** A type written as intersections, as one object type, all the way down (for `Same`). */
+type Flat<T> = T extends object ? { [K in keyof T]: Flat<T[K]> } : T;
 
 /** The longest rollback or advance reason kept. */
 export const MAX_REASON_LENGTH = 500;

@@ -70,7 +70,7 @@ function redactVerify(verify: VerifyStatus): VerifyStatus {
   };
 }
 
-export function redactRollout(rollout: RolloutStatus): RolloutStatus {
+export function redactRollout<R extends RolloutStatus>(rollout: R): R {
   const run = rollout.backfill.run;
   return {
     ...rollout,
@@ -79,7 +79,8 @@ export function redactRollout(rollout: RolloutStatus): RolloutStatus {
   };
 }
 
-export function redactStatus(status: Status): Status {
+/** The same status, with what `redactRun` hides hidden; a contract step is kept as it is. */
+export function redactStatus<S extends Status>(status: S): S {
   return {
     ...status,
     migrations: status.migrations.map(redactRun),

@@ -31,6 +31,13 @@ export type StartFacts = {
     retryFailed?: boolean;
     driven: boolean;
   } | null;
+  /**
+   * A run of the migration has gone over its whole range: a full pass finished (the
+   * `migrations` row's `clearedPass`), or the latest run is a finished pass over the range (one
+   * started at a cursor counts: whoever gave the cursor said where the range begins). A finished
+   * retry of the ledger alone is not one: it went over the ledger, not the range.
+   */
+  passed: boolean;
   reset: boolean;
   cursorGiven: boolean;
   retry: boolean;
@@ -39,15 +46,19 @@ export type StartFacts = {
 };
 
 export type StartDecision =
-  /** A retry of the ledger while the pass that fills it has not finished. */
-  | { kind: "refuseRetry" }
+  /**
+   * A retry of the ledger before a pass over the range has filled it: the migration never ran
+   * (`neverRan`), its pass has not finished (`unfinished`), or only retries ever finished
+   * (`neverPassed`, a state left by versions that let a retry run first).
+   */
+  | { kind: "refuseRetry"; reason: "neverRan" | "unfinished" | "neverPassed" }
   /** A later member of the chain is running: starting this one would run two at once. */
   | { kind: "busy"; running: string }
   /** Running with a live driver: keep it (take the chain and the current handle). */
   | { kind: "keep" }
   /** Running, but nothing drives it any more: drive it again, at its cursor. */
   | { kind: "revive" }
-  /** Done, and not asked to start over: on to the next migration of the chain. */
+  /** Done over the whole range, and not asked to start over: on to the next migration of the chain. */
   | { kind: "next" }
   /** Paused, failed or canceled: the same run continues at its cursor. */
   | { kind: "resume" }
@@ -56,13 +67,21 @@ export type StartDecision =
 
 export function decideStart(facts: StartFacts): StartDecision {
   const { live, retry } = facts;
-  if (retry && live !== null && !live.isDone && !live.retryFailed) return { kind: "refuseRetry" };
+  // A retry runs the ledger a pass over the range fills; before one, an empty retry would
+  // finish `done` and every later start would take the migration for migrated.
+  if (retry) {
+    if (live === null) return { kind: "refuseRetry", reason: "neverRan" };
+    if (!live.isDone && !live.retryFailed) return { kind: "refuseRetry", reason: "unfinished" };
+    if (!facts.passed) return { kind: "refuseRetry", reason: "neverPassed" };
+  }
   if (live?.state === "running") return live.driven ? { kind: "keep" } : { kind: "revive" };
   if (facts.laterRunning !== null) return { kind: "busy", running: facts.laterRunning };
   // A retry of the ledger is a run of its own: it never resumes the main pass,
   // and a finished retry is followed by a new one.
   const resumable = live !== null && !(retry && (!live.retryFailed || live.isDone));
   const fresh = !resumable || facts.reset || facts.cursorGiven;
+  // Done means done over the range: a finished retry with no pass before it is not.
+  if (!fresh && live.isDone && !facts.passed) return { kind: "new", fullPass: true };
   if (!fresh && live.isDone) return { kind: "next" };
   if (!fresh) return { kind: "resume" };
   return { kind: "new", fullPass: !retry && !facts.cursorGiven };

@@ -46,6 +46,15 @@ export type GateFacts = {
   busyWith?: string;
   hasVerify: boolean;
   verify: VerifyStatus | null;
+  /**
+   * In `backfill`: when the rollout last entered it (by an advance, or a rollback from
+   * `readNew`), and when its verify pass was created, both as `_creationTime`s (commit order, so
+   * a pass started in the same millisecond as a move is still told apart). The readNew gate
+   * needs a pass created after that entry: writes made before it, in `readNew` by code since
+   * rolled back, are what a new pass must look at.
+   */
+  enteredBackfill?: number;
+  verifyCreated?: number;
   verbs: string;
 };
 
@@ -146,6 +155,16 @@ function readNewGate(facts: GateFacts, advance: string, watch: string): Gate {
       to,
       open: false,
       detail: "no verify pass has started since the backfill finished",
+      command: verifyCommand,
+    };
+  }
+  if (facts.enteredBackfill !== undefined && (facts.verifyCreated ?? 0) < facts.enteredBackfill) {
+    return {
+      to,
+      open: false,
+      detail:
+        "the verify pass started before the rollout last entered backfill (a rollback since); " +
+        "writes made before it must be checked again: start a new verify pass",
       command: verifyCommand,
     };
   }

@@ -50,6 +50,15 @@ export async function gateFacts(
   const backfillRun = own && (rollout?.phase === "backfill" ? await laterFullPass(ctx, own) : own);
   const run = backfillRun && (await withLiveState(ctx, backfillRun));
   const verifyRun = await verifyRunOf(ctx, rollout);
+  // Only in backfill is the readNew gate asked, and there the latest move is the entry.
+  const entry =
+    rollout?.phase === "backfill"
+      ? await ctx.db
+          .query("transitions")
+          .withIndex("by_rollout", (q) => q.eq("rollout", rollout.name))
+          .order("desc")
+          .first()
+      : null;
   return {
     rollout: declared.name,
     backfillName: declared.backfill.name,
@@ -62,6 +71,8 @@ export async function gateFacts(
     busyWith: await backfillBusyWith(ctx, declared),
     hasVerify: declared.hasVerify,
     verify: verifyRun ? verifyStatusOf(await withLiveState(ctx, verifyRun)) : null,
+    ...(entry !== null ? { enteredBackfill: entry._creationTime } : {}),
+    ...(verifyRun !== null ? { verifyCreated: verifyRun._creationTime } : {}),
     verbs,
   };
 }

@@ -46,6 +46,23 @@ export async function currentPhase(ctx: QueryCtx, name: string): Promise<Phase> 
   return latest?.to ?? "schema";
 }
 
+/**
+ * What the component stored of a rollout when it was last moved or verified: its declaration
+ * (backfill, whether it verifies) and the module of its CLI verbs; null for one never moved. A
+ * deployment runs a function with only the modules its file imports, so a verb may be asked
+ * about a rollout whose declaring module it does not load: this lets it act on what was stored.
+ */
+export const stored = query({
+  args: { name: v.string() },
+  returns: v.union(v.object({ ...vDeclaredRollout.fields, cliModule: v.string() }), v.null()),
+  handler: async (ctx, { name }) => {
+    const rollout = await getRollout(ctx, name);
+    if (rollout === null) return null;
+    const { backfill, hasVerify, cliModule } = rollout;
+    return { name, backfill, hasVerify, cliModule };
+  },
+});
+
 export const advance = mutation({
   args: { rollout: vDeclaredRollout, to: v.string(), cliModule: v.string(), ...vWho },
   returns: vRolloutStatus,
@@ -112,8 +129,10 @@ export const rollback = mutation({
         const run = await ctx.db.get("runs", rollout.backfillRunId);
         if (run) await cancelRun(ctx, run);
       }
-      await stopVerifyPass(ctx, rollout);
     }
+    // A verify pass under way started before this move: it cannot open the readNew gate any
+    // more (a pass must start after the rollout last entered backfill), so stop it.
+    if (from === "backfill" || from === "readNew") await stopVerifyPass(ctx, rollout);
     await moveTo(ctx, rollout._id, from, to, rollout, {}, by, reason);
     return await rolloutStatus(ctx, await ctx.db.get("rollouts", rollout._id), rollout);
   },

@@ -36,7 +36,9 @@ export async function withLiveState(ctx: QueryCtx, run: Doc<"runs">): Promise<Do
   };
 }
 
-export function commandsFor(run: Pick<Doc<"runs">, "name" | "cliModule" | "kind">): Commands {
+export function commandsFor(
+  run: Pick<Doc<"runs">, "name" | "cliModule" | "kind" | "isDone" | "retryFailed">,
+): Commands {
   const verbs = run.cliModule;
   if (run.kind === "verify") {
     // A verify pass belongs to its rollout: `verify` starts a new one; it has no pause or
@@ -61,7 +63,12 @@ export function commandsFor(run: Pick<Doc<"runs">, "name" | "cliModule" | "kind"
     pause: `npx convex run ${verbs}:pause ${byName}`,
     resume: `npx convex run ${verbs}:resume ${byName}`,
     startOver: `npx convex run ${run.name} '{"reset": true}'`,
-    retryFailed: `npx convex run ${run.name} '{"retryFailed": true}'`,
+    // A retry is refused until the pass that fills the ledger has finished (`decideStart`):
+    // until then the line to offer is the one that finishes it.
+    retryFailed:
+      run.isDone || run.retryFailed === true
+        ? `npx convex run ${run.name} '{"retryFailed": true}'`
+        : `npx convex run ${run.name}`,
   };
 }
 

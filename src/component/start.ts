@@ -90,16 +90,23 @@ export async function startMigration(
       retryFailed: saved.retryFailed,
       driven: saved.state !== "running" || (await driverOfRun(ctx, saved)).driven,
     },
+    passed: await hasPassed(ctx, migration.name, saved),
     reset: request.reset === true,
     cursorGiven: request.cursor !== undefined,
     retry,
     laterRunning: await firstRunning(ctx, next),
   });
   if (decision.kind === "refuseRetry") {
+    const why =
+      decision.reason === "unfinished"
+        ? `has a run that is ${saved!.state}, not done`
+        : decision.reason === "neverRan"
+          ? "has never run, so its failure ledger is empty"
+          : "has never finished a pass over its range, only retries of its ledger";
     throw rolloutError(
       "InvalidArgument",
-      `${migration.name} has a run that is ${saved!.state}, not done: finish it ` +
-        `(\`npx convex run ${migration.name}\`) before retrying its failures.`,
+      `${migration.name} ${why}: run it first (\`npx convex run ${migration.name}\`) and ` +
+        `wait for it to finish, then retry its failures.`,
       { name: migration.name },
     );
   }
@@ -186,6 +193,20 @@ export async function startMigration(
   await ctx.db.patch("runs", run._id, driver);
   await ensureMonitor(ctx);
   return { started: true, status: await toStatus(ctx, { ...run, ...driver }) };
+}
+
+/**
+ * Whether a run of the migration has gone over its whole range (`StartFacts.passed`): a full pass
+ * finished, or the latest run is a finished pass over the range rather than a retry of the ledger.
+ */
+async function hasPassed(
+  ctx: MutationCtx,
+  name: string,
+  latest: Doc<"runs"> | null,
+): Promise<boolean> {
+  if (latest === null) return false;
+  if (latest.isDone && latest.retryFailed !== true) return true;
+  return (await migrationRow(ctx, name))?.clearedPass !== undefined;
 }
 
 /** The first migration of `chain` that is running now, if any. */

@@ -137,6 +137,7 @@ export const vCommands = v.object({
   pause: v.string(),
   resume: v.string(),
   startOver: v.string(),
+  /** Retries the failure ledger once the pass is done; until then, the line that finishes it. */
   retryFailed: v.string(),
 });
 export type Commands = Infer<typeof vCommands>;
@@ -297,6 +298,24 @@ export const vStatus = v.object({
 export type Status = Infer<typeof vStatus>;
 
 /**
+ * A rollout's status as the app's client answers it (`Rollouts.status`, the CLI's `status`, the
+ * operators' `status`): the component's, plus, at `complete`, the contract step its declaration
+ * knows (`withContracts`). One definition for every function that returns it, so what a
+ * function returns and what its `returns` validator accepts cannot drift apart.
+ */
+export const vRolloutStatusWithContract = v.object({
+  ...vRolloutStatus.fields,
+  /** After complete: the schema change to stage (see `Contract.text`). */
+  contract: v.optional(v.string()),
+});
+
+/** Everything the app's `status` shows: the component's status, rollouts with their contract step. */
+export const vStatusWithContracts = v.object({
+  ...vStatus.fields,
+  rollouts: v.array(vRolloutStatusWithContract),
+});
+
+/**
  * Who calls an operator function, as the app's `authorize` answers: an
  * operator may read and act; a viewer may only read. `name` is kept as `by`
  * in what an operator does (transitions, retry runs).
@@ -310,7 +329,7 @@ export type OperatorRole = Operator["role"];
 
 /** Status as an operator function answers it: for whom, and whether error text was hidden. */
 export const vOperatorStatus = v.object({
-  ...vStatus.fields,
+  ...vStatusWithContracts.fields,
   operator: vOperator,
   /** True when `migrateOne`'s error text and cursors were replaced (ids and kinds remain). */
   redacted: v.boolean(),

@@ -266,6 +266,22 @@ describe("gateOf", () => {
       "no verify pass has started since the backfill finished",
     ],
     [
+      "readNew: the verify pass was created before the rollout last entered backfill (a rollback)",
+      "readNew",
+      { enteredBackfill: 5_000.5, verifyCreated: 4_000.25 },
+      false,
+      VERIFY,
+      "the verify pass started before the rollout last entered backfill",
+    ],
+    [
+      "readNew: the verify pass was created after the rollout last entered backfill",
+      "readNew",
+      { enteredBackfill: 5_000.5, verifyCreated: 5_000.75 },
+      true,
+      advanceTo("readNew"),
+      "verify found no mismatch",
+    ],
+    [
       "readNew: the verify pass is running",
       "readNew",
       { verify: verifyPass({ state: "running", checked: 500, endedAt: undefined }) },

@@ -851,6 +851,18 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
         },
         Name
       >;
+      stored: FunctionReference<
+        "query",
+        "internal",
+        { name: string },
+        {
+          backfill: { fnHandle: string; name: string };
+          cliModule: string;
+          hasVerify: boolean;
+          name: string;
+        } | null,
+        Name
+      >;
       verify: FunctionReference<
         "mutation",
         "internal",
