@@ -84,14 +84,15 @@ export const FIXED_SEEDS: Record<FuzzModel, readonly FixedSeed[]> = {
     { seed: 1_523_406_331, runs: 20 },
   ],
   reshapeModel: [
-    {
-      seed: 1_096_321_174,
-      runs: 100,
-      // fixed by the write-semantics work (issue 18 #14)
-      skip: "moveField: a bypass, a replace in the new shape at readNew, a batch and a rollback leave a stale read",
-    },
-    { seed: 20_261_201, runs: 50 },
-    { seed: 1_523_406_331, runs: 50 },
+    // A bypass, a replace in the new shape at readNew, a batch, a rollback: a stale read (issue 18 #14).
+    { seed: 1_096_321_174, runs: 50 },
+    // A field cleared in schema came back in the typed read (the read before readNew now clears).
+    { seed: 2, runs: 10 },
+    // Found holes in the model's own bookkeeping of who is in step (a bypass, a clear in schema,
+    // a person without the field, a replace answering null): kept so the model stays right.
+    { seed: 3, runs: 15 },
+    { seed: 5, runs: 5 },
+    { seed: 7, runs: 55 },
   ],
 };
 
