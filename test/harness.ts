@@ -17,6 +17,8 @@ export const modules = {
   "../example/convex/model.ts": () => import("./fixtures/model.js"),
   // Operator functions with other authorize answers and redaction settings ("consoles:…").
   "../example/convex/consoles.ts": () => import("./fixtures/operators.js"),
+  // Migrations that run in slices ("parallel:…").
+  "../example/convex/parallel.ts": () => import("./fixtures/parallel.js"),
 };
 
 /** The app and the component; `transactionLimits` makes convex-test enforce Convex's limits. */
