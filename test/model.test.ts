@@ -401,6 +401,8 @@ type Totals = {
   skipped: number;
   runs: number;
   runsDone: number;
+  /** Of those done, runs that went in slices (issue 19). */
+  parallelDone: number;
   handlesBroken: number;
   jobsLost: number;
   readNew: number;
@@ -937,6 +939,7 @@ class Harness {
       if (status.state === "done" && !run.checked) {
         run.checked = true;
         this.totals.runsDone++;
+        if (status.parallelism !== undefined) this.totals.parallelDone++;
         this.checkCoverage(run, now, where);
       } else if (status.state !== "done" && run.mode === "all") {
         this.checkCursor(run, status, now, where);
@@ -1178,6 +1181,7 @@ test(
       skipped: 0,
       runs: 0,
       runsDone: 0,
+      parallelDone: 0,
       handlesBroken: 0,
       jobsLost: 0,
       readNew: 0,
@@ -1219,6 +1223,7 @@ test(
       console.log(`model: first ${kind} violation (counted, MODEL_IGNORE): ${message}`);
     }
     expect(totals.runsDone).toBeGreaterThan(0);
+    expect(totals.parallelDone).toBeGreaterThan(0);
   },
   Math.max(300_000, RUNS * 10_000),
 );
