@@ -197,7 +197,7 @@ function opArb(limited: boolean): fc.Arbitrary<Op> {
       onError: sometimes(50, fc.constantFrom("stop" as const, "skip" as const)),
       reset: sometimes(15, fc.constant(true)),
       retryFailed: sometimes(12, fc.constant(true)),
-      parallelism: sometimes(35, fc.integer({ min: 2, max: 4 })),
+      parallelism: sometimes(40, fc.integer({ min: 1, max: 4 })),
     })
     .map(compact);
   const completeOpts = fc
@@ -1012,7 +1012,6 @@ class Harness {
 
   /** A batch that failed committed nothing: nothing past the saved cursor carries the run's counter. */
   private checkCursor(run: RunM, status: MigrationStatus, now: Observed, where: string) {
-    const table = TABLE[migOf(run.name)];
     if (status.slices !== undefined) {
       // A parallel run: each live slice has its own cursor, over its own part of _creationTime.
       for (const slice of status.slices) {

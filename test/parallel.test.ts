@@ -96,6 +96,19 @@ describe("a parallel run", () => {
     expect(await bumpCounts(t)).toEqual(ones(300).map(() => 2));
   });
 
+  test("each slice sizes its own batches (adaptive)", async () => {
+    const t = setup();
+    await seedPosts(t, 2_000);
+    const started = await start(t, "plainBump", { parallelism: 2 });
+    expect(started.adaptive).toBe(true);
+    expect(started.slices!.map((s) => s.batchSize)).toEqual([100, 100]);
+    await runScheduledOnce(t);
+    const grown = await statusOf(t, "parallel:plainBump");
+    expect(grown.slices!.every((s) => s.batchSize > 100)).toBe(true);
+    await drain(t);
+    expect(await bumpCounts(t)).toEqual(ones(2_000));
+  });
+
   test("refuses a parallelism out of range, saying what to pass", async () => {
     const t = setup();
     await seedPosts(t, 10);
