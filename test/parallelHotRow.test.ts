@@ -17,37 +17,22 @@ import {
   runScheduledOnce,
   seedPosts,
   setup,
+  watchSyscalls,
 } from "./harness.js";
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
 
-type Syscalls = { asyncSyscall: (op: string, args: string) => Promise<string> };
 const WRITES = new Set(["1.0/insert", "1.0/shallowMerge", "1.0/replace", "1.0/remove"]);
 
-/** Runs `body`, recording the component's document reads and writes by id, in order. */
+/** Runs `body`, recording the documents it reads and writes by id, in order. */
 async function recordTouches(body: () => Promise<void>) {
-  const global = globalThis as unknown as { Convex: Syscalls };
-  const original = global.Convex;
   const touches: { op: "read" | "write"; id: string }[] = [];
-  global.Convex = new Proxy(original, {
-    get(target, key) {
-      if (key !== "asyncSyscall") return Reflect.get(target, key) as unknown;
-      const call = target.asyncSyscall;
-      return async (op: string, json: string) => {
-        const args = JSON.parse(json) as { id?: string };
-        if (args.id !== undefined && (op === "1.0/get" || WRITES.has(op))) {
-          touches.push({ op: op === "1.0/get" ? "read" : "write", id: args.id });
-        }
-        return await call(op, json);
-      };
-    },
-  });
-  try {
-    await body();
-  } finally {
-    global.Convex = original;
-  }
+  await watchSyscalls((op, { id }) => {
+    if (id !== undefined && (op === "1.0/get" || WRITES.has(op))) {
+      touches.push({ op: op === "1.0/get" ? "read" : "write", id });
+    }
+  }, body);
   return touches;
 }
 
