@@ -15,13 +15,18 @@ import { afterSliceDone, pickSplit, splitsToReach, type LiveSlice } from "./slic
 
 type Schedule = { schedule: boolean };
 
-/** Inserts one slice of `run` over `range`, in the run's state; a running one gets its driver. */
+/**
+ * Inserts one slice of `run` over `range`, in the run's state; a running one
+ * gets its driver. A slice split off another starts at that one's batch size
+ * (same documents, same size) instead of growing again from the start.
+ */
 async function insertSlice(
   ctx: MutationCtx,
   run: Doc<"runs">,
   index: number,
   range: SliceRange,
   { schedule }: Schedule,
+  sizedLike: Pick<Doc<"runs">, "batchSize" | "ceiling"> = run,
 ): Promise<Id<"runs">> {
   const now = Date.now();
   const sliceId = await ctx.db.insert("runs", {
@@ -30,10 +35,10 @@ async function insertSlice(
     state: run.state,
     isDone: false,
     cursor: null,
-    batchSize: run.batchSize,
+    batchSize: sizedLike.batchSize,
     adaptive: run.adaptive,
     fixedBatchSize: run.fixedBatchSize,
-    ceiling: run.ceiling,
+    ceiling: sizedLike.ceiling,
     delayMs: run.delayMs,
     onError: run.onError,
     processed: 0,
@@ -101,7 +106,8 @@ async function splitLongest(
   const range = slice.slice!;
   await ctx.db.patch("runs", slice._id, { slice: { ...range, stop: pick.at } });
   const index = run.sliceCount ?? live.length;
-  await insertSlice(ctx, run, index, { lo: pick.at, hi: range.stop, stop: range.stop }, schedule);
+  const rest = { lo: pick.at, hi: range.stop, stop: range.stop };
+  await insertSlice(ctx, run, index, rest, schedule, slice);
   await ctx.db.patch("runs", run._id, { sliceCount: index + 1 });
   run.sliceCount = index + 1;
   slice.slice = { ...range, stop: pick.at };
