@@ -36,6 +36,8 @@ export const modules: Record<string, () => Promise<unknown>> = {
   "./component/rollouts.js": () => import("./component/rollouts.js"),
   "./component/runs.js": () => import("./component/runs.js"),
   "./component/schema.js": () => import("./component/schema.js"),
+  "./component/sliceDecisions.js": () => import("./component/sliceDecisions.js"),
+  "./component/slices.js": () => import("./component/slices.js"),
   "./component/start.js": () => import("./component/start.js"),
   "./component/verify.js": () => import("./component/verify.js"),
 };

@@ -138,7 +138,13 @@ const cases: [string, Call, Refusal][] = [
   ],
   ["cancel: no name", (t) => t.mutation(raw(internal.migrations.cancel), {}), "validation"],
   ["pause: name as a number", (t) => t.mutation(raw(m("pause")), { name: 5 }), "validation"],
-  ["throttle: no delayMs", (t) => t.mutation(raw(m("throttle")), { name: NAME }), "validation"],
+  // Both knobs are optional now (delayMs, parallelism): naming neither says what to pass.
+  ["throttle: no knob", (t) => t.mutation(raw(m("throttle")), { name: NAME }), "InvalidArgument"],
+  [
+    "throttle: parallelism as a string",
+    (t) => t.mutation(raw(m("throttle")), { name: NAME, parallelism: "5" }),
+    "validation",
+  ],
   [
     "throttle: delayMs as a string",
     (t) => t.mutation(raw(m("throttle")), { name: NAME, delayMs: "5" }),

@@ -17,6 +17,8 @@ export const modules = {
   "../example/convex/model.ts": () => import("./fixtures/model.js"),
   // Operator functions with other authorize answers and redaction settings ("consoles:…").
   "../example/convex/consoles.ts": () => import("./fixtures/operators.js"),
+  // Migrations that run in slices ("parallel:…").
+  "../example/convex/parallel.ts": () => import("./fixtures/parallel.js"),
 };
 
 /** The app and the component; `transactionLimits` makes convex-test enforce Convex's limits. */
@@ -153,5 +155,36 @@ export function cursorDocId(cursor: string | null, table: string): string | null
     return typeof id === "string" ? id : undefined;
   } catch {
     return undefined;
+  }
+}
+
+type Syscalls = { asyncSyscall: (op: string, args: string) => Promise<string> };
+
+/**
+ * Runs `body` with every database syscall convex-test makes shown to `see`
+ * (its op, like "1.0/get" or "1.0/shallowMerge", and its JSON arguments), so a
+ * test can count what transactions read and write; convex-test shows no
+ * conflicts, only the reads and writes that cause them.
+ */
+export async function watchSyscalls(
+  see: (op: string, args: { table?: string; id?: string }) => void,
+  body: () => Promise<void>,
+): Promise<void> {
+  const global = globalThis as unknown as { Convex: Syscalls };
+  const original = global.Convex;
+  global.Convex = new Proxy(original, {
+    get(target, key) {
+      if (key !== "asyncSyscall") return Reflect.get(target, key) as unknown;
+      const call = target.asyncSyscall;
+      return async (op: string, json: string) => {
+        see(op, JSON.parse(json) as { table?: string; id?: string });
+        return await call(op, json);
+      };
+    },
+  });
+  try {
+    await body();
+  } finally {
+    global.Convex = original;
   }
 }

@@ -128,6 +128,8 @@ type StartOpts = {
   onError?: "stop" | "skip";
   reset?: boolean;
   retryFailed?: boolean;
+  /** Slices at once (issue 19); a run that cannot be cut runs as one chain. */
+  parallelism?: number;
 };
 type Op =
   /** Every batch scheduled so far, once (`runScheduledOnce`), `times` times. */
@@ -138,6 +140,8 @@ type Op =
   | { op: "drain" }
   | { op: "start"; mig: Mig; via: "define" | "runner"; opts: StartOpts }
   | { op: "pause" | "resume" | "cancel"; mig: Mig }
+  /** The live knob: how many slices a parallel run keeps live. */
+  | { op: "knob"; mig: Mig; parallelism: number }
   | { op: "cancelAll" }
   | { op: "serially"; migs: Mig[] }
   | { op: "runAll"; reset?: boolean }
@@ -189,6 +193,7 @@ function opArb(limited: boolean): fc.Arbitrary<Op> {
       onError: sometimes(50, fc.constantFrom("stop" as const, "skip" as const)),
       reset: sometimes(15, fc.constant(true)),
       retryFailed: sometimes(12, fc.constant(true)),
+      parallelism: sometimes(40, fc.integer({ min: 1, max: 4 })),
     })
     .map(compact);
   const completeOpts = fc
@@ -197,6 +202,7 @@ function opArb(limited: boolean): fc.Arbitrary<Op> {
       onError: sometimes(30, fc.constantFrom("stop" as const, "skip" as const)),
       reset: sometimes(20, fc.constant(true)),
       retryFailed: sometimes(10, fc.constant(true)),
+      parallelism: sometimes(30, fc.integer({ min: 2, max: 4 })),
     })
     .map(compact);
   const pick = fc.nat(1_000_000);
@@ -224,6 +230,14 @@ function opArb(limited: boolean): fc.Arbitrary<Op> {
       }),
     },
     { weight: 1, arbitrary: fc.record({ op: fc.constant("cancelAll") }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        op: fc.constant("knob"),
+        mig: migArb,
+        parallelism: fc.integer({ min: 1, max: 5 }),
+      }),
+    },
     {
       weight: 2,
       arbitrary: fc.record({
@@ -357,7 +371,14 @@ type RunM = {
 type Observed = {
   docs: Map<
     string,
-    { table: Table; label: string; counters: Record<string, number>; newShape: boolean }
+    {
+      table: Table;
+      label: string;
+      counters: Record<string, number>;
+      newShape: boolean;
+      /** Its `_creationTime`: which slice of a parallel run it is in. */
+      created: number;
+    }
   >;
   latest: MigrationStatus[];
   rollouts: RolloutStatus[];
@@ -376,6 +397,8 @@ type Totals = {
   skipped: number;
   runs: number;
   runsDone: number;
+  /** Of those done, runs that went in slices (issue 19). */
+  parallelDone: number;
   handlesBroken: number;
   jobsLost: number;
   readNew: number;
@@ -480,6 +503,7 @@ class Harness {
             label: post.title,
             counters: parseCounters(post.body).c,
             newShape: post.wordCount !== undefined,
+            created: doc._creationTime,
           });
         } else {
           const user = doc as { _id: string; name: string; lastName?: string };
@@ -488,6 +512,7 @@ class Harness {
             label: user.name,
             counters: parseCounters(user.lastName).c,
             newShape: true,
+            created: doc._creationTime,
           });
         }
       }
@@ -624,6 +649,12 @@ class Harness {
       case "cancelAll":
         await this.command(t.mutation(mutation("cancelAll"), {}), where);
         break;
+      case "knob":
+        await this.command(
+          t.mutation(mutation("throttle"), { name: nameOf(op.mig), parallelism: op.parallelism }),
+          where,
+        );
+        break;
       case "serially":
         await this.command(t.mutation(mutation("serially"), { names: op.migs }), where);
         break;
@@ -697,6 +728,14 @@ class Harness {
           const stored = (await ctx.db.get(id)) as { fnHandle?: unknown } | null;
           if (typeof stored?.fnHandle !== "string") return false;
           await ctx.db.patch(id, { fnHandle: GONE });
+          // A parallel run's slices each keep the handle too: a deploy removed it for all.
+          const rows = (await ctx.db.query("runs").collect()) as unknown as {
+            _id: ComponentId<"runs">;
+            parent?: string;
+          }[];
+          for (const row of rows) {
+            if (row.parent === id) await ctx.db.patch(row._id, { fnHandle: GONE });
+          }
           return true;
         });
         if (broke) this.totals.handlesBroken++;
@@ -707,7 +746,13 @@ class Harness {
         // A pending job that drives a running run: its arguments name the run (or its
         // migration). A periodic monitor is not a run's driver: it is what must notice.
         const running = this.last.runs.filter((r) => r.state === "running");
-        const keys = running.flatMap((r) => [r.runId, `"${r.name}"`]);
+        // A parallel run is driven by its slices' jobs, which name the slices.
+        const sliceIds = await runInComponent(t, async (ctx) =>
+          (await ctx.db.query("runs").collect())
+            .filter((row) => running.some((r) => r.runId === (row as { parent?: string }).parent))
+            .map((row) => row._id as string),
+        );
+        const keys = [...running.flatMap((r) => [r.runId, `"${r.name}"`]), ...sliceIds];
         const jobs = await runInComponent(t, async (ctx) =>
           (await ctx.db.system.query("_scheduled_functions").collect()).map((job) => ({
             id: job._id,
@@ -890,6 +935,7 @@ class Harness {
       if (status.state === "done" && !run.checked) {
         run.checked = true;
         this.totals.runsDone++;
+        if (status.parallelism !== undefined) this.totals.parallelDone++;
         this.checkCoverage(run, now, where);
       } else if (status.state !== "done" && run.mode === "all") {
         this.checkCursor(run, status, now, where);
@@ -962,14 +1008,42 @@ class Harness {
 
   /** A batch that failed committed nothing: nothing past the saved cursor carries the run's counter. */
   private checkCursor(run: RunM, status: MigrationStatus, now: Observed, where: string) {
+    if (status.slices !== undefined) {
+      // A parallel run: each live slice has its own cursor, over its own part of _creationTime.
+      for (const slice of status.slices) {
+        this.checkCursorIn(
+          run,
+          status,
+          now,
+          where,
+          slice.cursor,
+          (created) =>
+            (slice.from === null || created >= slice.from) &&
+            (slice.to === null || created < slice.to),
+        );
+      }
+      return;
+    }
+    this.checkCursorIn(run, status, now, where, status.cursor, () => true);
+  }
+
+  private checkCursorIn(
+    run: RunM,
+    status: MigrationStatus,
+    now: Observed,
+    where: string,
+    cursor: string | null,
+    inRange: (created: number) => boolean,
+  ) {
     const table = TABLE[migOf(run.name)];
-    const at = cursorDocId(status.cursor, table);
+    const at = cursorDocId(cursor, table);
     if (at === undefined) return;
     this.totals.cursorChecks++;
     const pos = at === null ? -1 : (this.byId.get(at)?.pos ?? Number.POSITIVE_INFINITY);
     for (const [id, doc] of now.docs) {
       const model = this.byId.get(id)!;
       if (doc.table !== table || model.pos <= pos || (doc.counters[run.id] ?? 0) === 0) continue;
+      if (!inRange(doc.created)) continue;
       this.violation(
         "cursor",
         `run ${run.id} of ${run.name} (${status.state}) migrated ${table} #${model.pos} (${id}), ` +
@@ -1101,6 +1175,7 @@ test.for(PLANS)(
       skipped: 0,
       runs: 0,
       runsDone: 0,
+      parallelDone: 0,
       handlesBroken: 0,
       jobsLost: 0,
       readNew: 0,
@@ -1142,5 +1217,6 @@ test.for(PLANS)(
       console.log(`model: first ${kind} violation (counted, MODEL_IGNORE): ${message}`);
     }
     expect(totals.runsDone).toBeGreaterThan(0);
+    expect(totals.parallelDone).toBeGreaterThan(0);
   },
 );

@@ -12,38 +12,21 @@
 import { afterEach, beforeEach, expect, test, vi } from "vitest";
 import type { RolloutStatus } from "../src/client/index.js";
 import { fn } from "./fixtures/faults.js";
-import { drain, expectRolloutError, seedPosts, setup } from "./harness.js";
+import { drain, expectRolloutError, seedPosts, setup, watchSyscalls } from "./harness.js";
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
 
-type Syscalls = { asyncSyscall: (op: string, args: string) => Promise<string> };
 const WRITES = new Set(["1.0/insert", "1.0/shallowMerge", "1.0/replace", "1.0/remove"]);
 
 /** Runs `body`, counting writes per table (convex-test's ids end with their table's name). */
 async function countWrites(body: () => Promise<void>): Promise<Map<string, number>> {
-  const global = globalThis as unknown as { Convex: Syscalls };
-  const original = global.Convex;
   const counts = new Map<string, number>();
-  global.Convex = new Proxy(original, {
-    get(target, key) {
-      if (key !== "asyncSyscall") return Reflect.get(target, key) as unknown;
-      const call = target.asyncSyscall;
-      return async (op: string, json: string) => {
-        if (WRITES.has(op)) {
-          const args = JSON.parse(json) as { table?: string; id?: string };
-          const table = args.table ?? args.id?.replace(/^[0-9]+/, "") ?? "?";
-          counts.set(table, (counts.get(table) ?? 0) + 1);
-        }
-        return await call(op, json);
-      };
-    },
-  });
-  try {
-    await body();
-  } finally {
-    global.Convex = original;
-  }
+  await watchSyscalls((op, args) => {
+    if (!WRITES.has(op)) return;
+    const table = args.table ?? args.id?.replace(/^[0-9]+/, "") ?? "?";
+    counts.set(table, (counts.get(table) ?? 0) + 1);
+  }, body);
   return counts;
 }
 

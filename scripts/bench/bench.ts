@@ -13,7 +13,7 @@
  * not a test: it exits non-zero only when a migration left a document wrong.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus, loadavg, platform, release, totalmem } from "node:os";
 import { dirname, join } from "node:path";
@@ -21,6 +21,7 @@ import { fileURLToPath } from "node:url";
 import { format, resolveConfig } from "prettier";
 import { measure, VARIANTS, type RunResult, type Variant, type Workload } from "./measure.js";
 import { markdown, terminal, type Machine, type Meta, type Profiled } from "./report.js";
+import { parallelSection, withParallelSection } from "./parallelSection.js";
 import { correct, rows, targets } from "./stats.js";
 import { numberFlag, parseFlags, runMain } from "../cli.js";
 
@@ -295,7 +296,12 @@ async function publish(
   }
   if (out.md !== null) {
     // Formatted as `npm run lint` (prettier --check .) expects it.
-    const md = markdown(workloads, table, goals, meta, profiles);
+    // Keeps the section `npm run bench:parallel` wrote (scripts/bench/parallelSection.ts).
+    const previous = existsSync(out.md) ? readFileSync(out.md, "utf8") : "";
+    const md = withParallelSection(
+      markdown(workloads, table, goals, meta, profiles),
+      parallelSection(previous),
+    );
     const config = (await resolveConfig(out.md)) ?? {};
     writeFileSync(out.md, await format(md, { ...config, filepath: out.md }));
     written.push(relative(out.md));

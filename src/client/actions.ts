@@ -24,7 +24,14 @@ export async function runToCompletion(
   ref: MigrationRef,
   options: Pick<
     MigrationArgs,
-    "cursor" | "batchSize" | "reset" | "onError" | "retryFailed" | "estimatedTotal" | "by"
+    | "cursor"
+    | "batchSize"
+    | "reset"
+    | "onError"
+    | "retryFailed"
+    | "estimatedTotal"
+    | "parallelism"
+    | "by"
   > & { cliModule?: string } = {},
 ): Promise<MigrationStatus> {
   const name = getFunctionName(ref);

@@ -18,6 +18,7 @@ export const vMigrationArgs = {
   onError: v.optional(vOnError),
   retryFailed: v.optional(v.boolean()),
   estimatedTotal: v.optional(v.number()),
+  parallelism: v.optional(v.number()),
   by: v.optional(v.string()),
   step: v.optional(vStep),
 };

@@ -30,6 +30,7 @@ import {
   type BatchResult,
   type DocumentError,
   type Sample,
+  type SliceRange,
   type Step,
   type VerifyBatchResult,
 } from "../shared/validators.js";
@@ -103,13 +104,19 @@ export async function readPage<
   cursor: string | null,
   batchSize: number,
   capReads = false,
+  range?: SliceRange,
 ) {
   const position = positionOf(spec.table, cursor);
   // A run reads on as it began: a cursor says which; from the start, a schema picks the paginator.
   const usePaginator = position.paginator ?? spec.schema !== undefined;
   const nativeCursor = position.cursor;
   const initial = usePaginator ? paginatorQuery(ctx, spec) : ctx.db.query(spec.table);
-  const query = spec.customRange ? spec.customRange(initial) : initial;
+  // The component never slices a customRange (parallelismFor), so a range is over the default order.
+  const query = range
+    ? sliceQuery(initial, range)
+    : spec.customRange
+      ? spec.customRange(initial)
+      : initial;
   try {
     const page = await query.paginate({
       cursor: nativeCursor,
@@ -117,10 +124,14 @@ export async function readPage<
       // An adaptive batch stops reading at a quarter of the limits, however large its documents.
       ...(capReads ? PAGE_READ_CAPS : {}),
     });
+    const docs = page.page as unknown as AnyDoc[];
+    // A split lowered this slice's stop: what lies at or past it belongs to another slice now.
+    const stop = range?.stop ?? null;
+    const kept = stop === null ? docs : docs.filter((doc) => creationTimeOf(doc) < stop);
     return {
-      docs: page.page as unknown as AnyDoc[],
+      docs: kept,
       continueCursor: encodeCursor(spec.table, page.continueCursor, usePaginator),
-      isDone: page.isDone,
+      isDone: page.isDone || kept.length < docs.length,
     };
   } catch (error) {
     // Only a cursor Convex cannot read is a cursor error; a limit or anything else says what it is.
@@ -133,6 +144,42 @@ export async function readPage<
       { table: spec.table },
     );
   }
+}
+
+function creationTimeOf(doc: AnyDoc): number {
+  return doc._creationTime as number;
+}
+
+/** What a query over some table needs for a slice: its `by_creation_time` range. */
+type RangeBuilder = {
+  gte(field: "_creationTime", value: number): RangeBuilder;
+  lt(field: "_creationTime", value: number): RangeBuilder;
+};
+
+/**
+ * A slice of a parallel run: the table's default order (`by_creation_time`)
+ * between the slice's bounds, as one index range. The bounds never change for
+ * a slice, so its saved cursor stays a cursor of this same query.
+ */
+function sliceQuery<Q>(initial: Q, { lo, hi }: SliceRange): Q {
+  const table = initial as unknown as {
+    withIndex(name: "by_creation_time", range: (q: RangeBuilder) => RangeBuilder): Q;
+  };
+  return table.withIndex("by_creation_time", (q) => {
+    const from = lo === null ? q : q.gte("_creationTime", lo);
+    return hi === null ? from : from.lt("_creationTime", hi);
+  });
+}
+
+/** The first and last `_creationTime` of a table (two one-document reads), null when empty. */
+export async function boundsOf<DataModel extends GenericDataModel>(
+  ctx: GenericMutationCtx<DataModel>,
+  table: TableNamesInDataModel<DataModel>,
+): Promise<{ first: number; last: number } | null> {
+  const first = await ctx.db.query(table).order("asc").first();
+  const last = await ctx.db.query(table).order("desc").first();
+  if (first === null || last === null) return null;
+  return { first: first._creationTime as number, last: last._creationTime as number };
 }
 
 /** The table as convex-helpers' paginator reads it, typed as the app's query. */
@@ -203,7 +250,10 @@ async function forEachDoc(
 }
 
 /** How the component asks for a batch: the options of its `batch` step (see `vStep`). */
-export type BatchOptions = Pick<Extract<Step, { kind: "batch" }>, "onError" | "skip" | "capReads">;
+export type BatchOptions = Pick<
+  Extract<Step, { kind: "batch" }>,
+  "onError" | "skip" | "capReads" | "range"
+>;
 
 export async function runBatch<
   DataModel extends GenericDataModel,
@@ -215,13 +265,16 @@ export async function runBatch<
   batchSize: number,
   options: BatchOptions = {},
 ): Promise<BatchResult> {
-  const page = await readPage(ctx, spec, cursor, batchSize, options.capReads);
+  const page = await readPage(ctx, spec, cursor, batchSize, options.capReads, options.range);
   const changed = await migrateDocs(ctx, spec, page.docs, options);
+  const last = page.docs.at(-1);
   return {
     continueCursor: page.continueCursor,
     isDone: page.isDone,
     processed: page.docs.length,
     changed,
+    // A slice's position, for choosing where to split it.
+    ...(options.range && last ? { lastKey: creationTimeOf(last) } : {}),
   };
 }
 

@@ -36,10 +36,13 @@ export type CliVerbs = {
   pause: RegisteredMutation<"internal", { name: string }, Promise<MigrationStatus>>;
   /** `npx convex run migrations:resume '{name: "migrations:setDefault"}'` */
   resume: RegisteredMutation<"internal", { name: string }, Promise<MigrationStatus>>;
-  /** `npx convex run migrations:throttle '{name: "migrations:setDefault", delayMs: 500}'` */
+  /**
+   * `npx convex run migrations:throttle '{name: "migrations:setDefault", delayMs: 500}'`, or
+   * `'{name: "migrations:setDefault", parallelism: 8}'` for a parallel run's slices.
+   */
   throttle: RegisteredMutation<
     "internal",
-    { name: string; delayMs: number },
+    { name: string; delayMs?: number; parallelism?: number },
     Promise<MigrationStatus>
   >;
   /** `npx convex run migrations:history '{cursor: null, numItems: 20}'` */
@@ -83,7 +86,11 @@ const verbArgs = {
   cancelAll: {},
   pause: { name: v.string() },
   resume: { name: v.string() },
-  throttle: { name: v.string(), delayMs: v.number() },
+  throttle: {
+    name: v.string(),
+    delayMs: v.optional(v.number()),
+    parallelism: v.optional(v.number()),
+  },
   history: {
     name: v.optional(v.string()),
     cursor: v.union(v.string(), v.null()),
@@ -153,7 +160,7 @@ export function cliVerbs<DataModel extends GenericDataModel>(
     }),
     throttle: internalMutationGeneric({
       args: verbArgs.throttle,
-      handler: async (ctx, { name, delayMs }) => await rollouts.throttle(ctx, name, delayMs),
+      handler: async (ctx, { name, ...knobs }) => await rollouts.throttle(ctx, name, knobs),
     }),
     history: internalQueryGeneric({
       args: verbArgs.history,

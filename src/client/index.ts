@@ -14,7 +14,7 @@ import {
 } from "convex/server";
 import { v } from "convex/values";
 import type { ComponentApi } from "../component/_generated/component.js";
-import { checkBatchSize, rolloutError } from "../shared/errors.js";
+import { checkBatchSize, checkParallelism, rolloutError } from "../shared/errors.js";
 import { canonicalName } from "../shared/names.js";
 import {
   MAX_BATCH_SIZE,
@@ -169,14 +169,21 @@ export class Rollouts<DataModel extends GenericDataModel> {
     spec: MigrationSpec<DataModel> & {
       /** What runs do when migrateOne throws: "stop" (default) or "skip" and record it. */
       onError?: OnError;
+      /**
+       * Slices of the table that run at once (default 1): each a chain of its own over a
+       * part of `_creationTime`. A run's `parallelism` overrides it; `throttle` changes it live.
+       */
+      parallelism?: number;
     },
   ): RegisteredMutation<"internal", MigrationArgs, Promise<RunResult>> {
     checkBatchSize(spec.batchSize, MAX_BATCH_SIZE);
+    checkParallelism(spec.parallelism);
     const steps = {
       // The union of per-table specs, seen as one spec over "some table".
       spec: spec as BatchSpec<DataModel, TableNamesInDataModel<DataModel>>,
       batchSize: spec.batchSize ?? this.options.defaultBatchSize ?? null,
       onError: spec.onError ?? "stop",
+      parallelism: spec.parallelism,
       verifyOf: (rollout: string) =>
         // The rollout's check was typed for its table's documents; these are that table's.
         this.declaredRollout(rollout).spec.verify as
@@ -347,19 +354,27 @@ export class Rollouts<DataModel extends GenericDataModel> {
   }
 
   /**
-   * Sets the pause between a migration's batches, in ms (0 to 3,600,000), from
-   * its next batch on. Needs `runMutation`.
+   * The live knobs, from the next batches on: the pause between a migration's
+   * batches, in ms (0 to 3,600,000; a number is that), and for a parallel run
+   * how many slices it keeps live (more splits the longest; fewer lets slices
+   * finish). Needs `runMutation`.
    * ```ts
    * await migrations.throttle(ctx, "migrations:setDefault", 500);
+   * await migrations.throttle(ctx, "migrations:setDefault", { parallelism: 8 });
    * ```
    */
   async throttle(
     ctx: RunMutationCtx,
     migration: string | MigrationRef,
-    delayMs: number,
+    knobs: number | { delayMs?: number; parallelism?: number },
   ): Promise<MigrationStatus> {
     const name = this.nameOf(migration);
-    return await ctx.runMutation(this.component.controls.throttle, { name, delayMs });
+    const { delayMs, parallelism } = typeof knobs === "number" ? { delayMs: knobs } : knobs;
+    return await ctx.runMutation(this.component.controls.throttle, {
+      name,
+      delayMs,
+      parallelism,
+    });
   }
 
   /**

@@ -79,8 +79,12 @@ export type OperatorFunctions = {
   pause: RegisteredMutation<"public", ByName, Promise<MigrationStatus>>;
   /** Continues a paused, failed or canceled migration at its cursor. */
   resume: RegisteredMutation<"public", ByName, Promise<MigrationStatus>>;
-  /** Sets the pause between a migration's batches, in ms, from its next batch on. */
-  throttle: RegisteredMutation<"public", ByName & { delayMs: number }, Promise<MigrationStatus>>;
+  /** Sets the pause between a migration's batches (ms), or a parallel run's slices, from the next batch on. */
+  throttle: RegisteredMutation<
+    "public",
+    ByName & { delayMs?: number; parallelism?: number },
+    Promise<MigrationStatus>
+  >;
   /** Stops a migration after the batch in flight; starting it again resumes. */
   cancel: RegisteredMutation<"public", ByName, Promise<MigrationStatus>>;
   /** Runs only the documents in a finished migration's failure ledger. */
@@ -193,11 +197,15 @@ export function operatorFunctions<DataModel extends GenericDataModel>(
       },
     }),
     throttle: mutation({
-      args: { name: v.string(), delayMs: v.number() },
+      args: {
+        name: v.string(),
+        delayMs: v.optional(v.number()),
+        parallelism: v.optional(v.number()),
+      },
       returns: vMigrationStatus,
-      handler: async (ctx, { name, delayMs }): Promise<MigrationStatus> => {
+      handler: async (ctx, { name, ...knobs }): Promise<MigrationStatus> => {
         const who = await caller(ctx, true);
-        const status = await rollouts.throttle(ctx, name, delayMs);
+        const status = await rollouts.throttle(ctx, name, knobs);
         return hides(who) ? redactRun(status) : status;
       },
     }),

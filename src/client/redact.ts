@@ -58,6 +58,15 @@ export function redactRun(run: MigrationStatus): MigrationStatus {
     ...(error === undefined ? {} : { error: redactError(error, run.failedDocumentId) }),
     cursor: hideCursor(run.cursor),
     failures: run.failures.map(redactFailure),
+    ...(run.slices === undefined
+      ? {}
+      : {
+          slices: run.slices.map(({ error: sliceError, ...slice }) => ({
+            ...slice,
+            ...(sliceError === undefined ? {} : { error: redactError(sliceError) }),
+            cursor: hideCursor(slice.cursor),
+          })),
+        }),
   };
 }
 

@@ -8,6 +8,7 @@ import { rolloutError } from "../shared/errors.js";
 import { PROTOCOL_VERSION } from "../shared/protocol.js";
 import type { Description, OnError, Step } from "../shared/validators.js";
 import {
+  boundsOf,
   checkCursor,
   dryRunBatch,
   retryDocs,
@@ -22,6 +23,8 @@ export type StepContext<DataModel extends GenericDataModel> = {
   /** The batch size `define()` or the client fixes; null lets runs choose their own. */
   batchSize: number | null;
   onError: OnError;
+  /** The slices `define()` asks for; undefined is one chain. */
+  parallelism?: number;
   /** The verify check of a rollout declared on the same `Rollouts` instance. */
   verifyOf: (
     rollout: string,
@@ -32,7 +35,7 @@ export type StepContext<DataModel extends GenericDataModel> = {
 export async function answerStep<DataModel extends GenericDataModel>(
   ctx: GenericMutationCtx<DataModel>,
   step: Step,
-  { spec, batchSize, onError, verifyOf }: StepContext<DataModel>,
+  { spec, batchSize, onError, parallelism, verifyOf }: StepContext<DataModel>,
 ): Promise<unknown> {
   switch (step.kind) {
     case "describe": {
@@ -42,6 +45,9 @@ export async function answerStep<DataModel extends GenericDataModel>(
         table: spec.table,
         batchSize,
         onError,
+        ...(parallelism !== undefined ? { parallelism } : {}),
+        ...(spec.customRange !== undefined ? { customRange: true } : {}),
+        ...(step.bounds ? { bounds: await boundsOf(ctx, spec.table) } : {}),
       };
       return description;
     }

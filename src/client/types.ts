@@ -48,6 +48,11 @@ export type MigrationArgs = {
   retryFailed?: boolean;
   /** An estimate of the documents in range, for the percentage and ETA. */
   estimatedTotal?: number;
+  /**
+   * Slices of the table run at once, each its own chain of batches (default: `define()`'s, or 1).
+   * `throttle` changes it while the run goes on.
+   */
+  parallelism?: number;
   /** Who or what starts the run, kept in its history. */
   by?: string;
   /** Set by the component when it calls a batch; not for people. */

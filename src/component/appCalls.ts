@@ -33,11 +33,13 @@ export async function describeMigration(
   ctx: MutationCtx,
   migration: MigrationAddress,
   cursor: string | null,
+  { bounds = false }: { bounds?: boolean } = {},
 ): Promise<Description> {
   let answer: Partial<Description> | null;
   try {
     answer = await ctx.runMutation(migration.fnHandle as StepHandle<Description | null>, {
-      step: { kind: "describe", cursor },
+      // Bounds only when a parallel run may start: two more reads in the app.
+      step: { kind: "describe", cursor, ...(bounds ? { bounds } : {}) },
     });
   } catch (error) {
     if (isRolloutError(error)) throw error;

@@ -24,6 +24,7 @@ import { clearRetried, ledgerPage, recordFailures, settleBefore } from "./ledger
 import { transactionUsage } from "./metrics.js";
 import { getRollout } from "./rolloutStatus.js";
 import { RATE_WINDOW } from "./runs.js";
+import { sliceDone, sliceFailed } from "./slices.js";
 import { startMigration } from "./start.js";
 import { startVerifyPass } from "./verify.js";
 
@@ -61,6 +62,8 @@ async function nextStep(ctx: MutationCtx, run: Doc<"runs">) {
     dryRun: false,
     onError: run.onError,
     capReads: run.adaptive,
+    // A slice of a parallel run reads its own part of the table only.
+    ...(run.slice ? { range: { lo: run.slice.lo, hi: run.slice.hi, stop: run.slice.stop } } : {}),
   };
   return { step, ledger: null };
 }
@@ -127,6 +130,9 @@ export async function executeBatch(
         ),
     retries: undefined,
     error: undefined,
+    ...(run.slice
+      ? { slice: { ...run.slice, position: result.lastKey ?? run.slice.position } }
+      : {}),
   };
   if (!result.isDone) {
     await ctx.db.patch("runs", run._id, {
@@ -135,14 +141,26 @@ export async function executeBatch(
     });
     return;
   }
-  await ctx.db.patch("runs", run._id, {
+  const ended = {
     ...progress,
-    state: "done",
+    state: "done" as const,
     isDone: true,
     endedAt: now,
     jobId: undefined,
     leaseUntil: undefined,
-  });
+  };
+  await ctx.db.patch("runs", run._id, ended);
+  if (run.parent !== undefined) {
+    // A slice: the run is done only with its last live slice.
+    const finished = await sliceDone(ctx, { ...run, ...ended }, { schedule });
+    if (finished !== null) await afterRunDone(ctx, finished);
+    return;
+  }
+  await afterRunDone(ctx, run);
+}
+
+/** A run went over its whole range: settle the ledger, continue the chain, start a rollout's verify. */
+async function afterRunDone(ctx: MutationCtx, run: Doc<"runs">): Promise<void> {
   if (run.kind === "verify") return;
   if (run.fullPass && run.pass !== undefined) await settleBefore(ctx, run.name, run.pass);
   await startNextInChain(ctx, run);
@@ -191,6 +209,13 @@ export async function applyFailure(
       jobId: undefined,
       leaseUntil: undefined,
     });
+    if (run.parent !== undefined) {
+      await sliceFailed(ctx, {
+        ...run,
+        error: decision.error,
+        failedDocumentId: failure.documentId,
+      });
+    }
     return;
   }
   // A new attempt: a batch of the old one, if it ever ran, stops at once.

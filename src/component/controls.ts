@@ -3,9 +3,11 @@
  * answers the run's status, whatever state the run is in.
  */
 import { v } from "convex/values";
+import { rolloutError } from "../shared/errors.js";
 import { type MigrationStatus, vMigrationAddress, vMigrationStatus } from "../shared/validators.js";
 import { mutation } from "./_generated/server.js";
 import { cancelEveryRun, cancelRun, requireRun, stopRun, toStatus } from "./runs.js";
+import { setParallelism, throttleSlices } from "./slices.js";
 import { checkSettings, startMigration } from "./start.js";
 
 /** Stops a run after the batch in flight; its cursor is kept. Also stops a paused run. */
@@ -60,14 +62,35 @@ export const resume = mutation({
   },
 });
 
-/** Sets the pause between batches; it applies from the next batch on. */
+/**
+ * The live knobs, from the next batches on: the pause between batches, and
+ * how many slices a parallel run keeps live (more: the longest live slices are
+ * split now; fewer: finishing slices are not replaced).
+ */
 export const throttle = mutation({
-  args: { name: v.string(), delayMs: v.number() },
+  args: {
+    name: v.string(),
+    delayMs: v.optional(v.number()),
+    parallelism: v.optional(v.number()),
+  },
   returns: vMigrationStatus,
-  handler: async (ctx, { name, delayMs }) => {
-    checkSettings({ delayMs });
-    const run = await requireRun(ctx, name);
-    await ctx.db.patch("runs", run._id, { delayMs });
-    return await toStatus(ctx, { ...run, delayMs });
+  handler: async (ctx, { name, delayMs, parallelism }) => {
+    checkSettings({ delayMs, parallelism });
+    if (delayMs === undefined && parallelism === undefined) {
+      throw rolloutError(
+        "InvalidArgument",
+        `Say what to change: '{"name": "${name}", "delayMs": 500}' (ms between batches) or ` +
+          `'{"name": "${name}", "parallelism": 8}' (slices at once).`,
+        { name },
+      );
+    }
+    let run = await requireRun(ctx, name);
+    if (delayMs !== undefined) {
+      await ctx.db.patch("runs", run._id, { delayMs });
+      run = { ...run, delayMs };
+      if (run.parallelism !== undefined) await throttleSlices(ctx, run, delayMs);
+    }
+    if (parallelism !== undefined) run = await setParallelism(ctx, run, parallelism);
+    return await toStatus(ctx, run);
   },
 });

@@ -8,6 +8,7 @@
  * per batch), finds such runs and hands them to the same recovery as a batch
  * that failed inline.
  */
+import { MAX_PARALLELISM } from "../shared/limits.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { internal } from "./_generated/api.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
@@ -31,9 +32,32 @@ export async function jobRecord(
   return { kind: job.state.kind };
 }
 
-/** Whether something drives this run now (see `driverOf`). */
+/**
+ * Whether something drives this run now (see `driverOf`). A parallel run has
+ * no driver of its own: it is driven while each of its running slices is.
+ */
 export async function driverOfRun(ctx: QueryCtx, run: Doc<"runs">): Promise<Driver> {
-  return driverOf(run, await jobRecord(ctx, run.jobId), Date.now());
+  if (run.parallelism === undefined) {
+    return driverOf(run, await jobRecord(ctx, run.jobId), Date.now());
+  }
+  for (const slice of await liveSlices(ctx, run._id)) {
+    if (slice.state !== "running") continue;
+    const driver = await driverOfRun(ctx, slice);
+    if (!driver.driven) return driver;
+  }
+  return { driven: true };
+}
+
+/**
+ * A parallel run's slices that are not done, in the order they were cut. There
+ * are never more than `MAX_PARALLELISM`: a split happens only below the run's
+ * `parallelism`, which is at most that.
+ */
+export async function liveSlices(ctx: QueryCtx, runId: Id<"runs">): Promise<Doc<"runs">[]> {
+  return await ctx.db
+    .query("runs")
+    .withIndex("by_parent_and_isDone", (q) => q.eq("parent", runId).eq("isDone", false))
+    .take(MAX_PARALLELISM);
 }
 
 /** Cancels the job if it has not started yet. */

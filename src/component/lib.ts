@@ -31,6 +31,7 @@ import { isOurRow } from "./ledger.js";
 import { rolloutStatus, storedRolloutStatus } from "./rolloutStatus.js";
 import { addToPlan, emptyPlan, type Plan } from "../shared/plan.js";
 import { latestRun, requireRun, toStatus, withLiveState } from "./runs.js";
+import { sliceToStep } from "./slices.js";
 import { startMigration } from "./start.js";
 
 /** Status lists at most this many migrations, so it stays cheap however much ran. */
@@ -54,6 +55,8 @@ export const start = mutation({
     onError: v.optional(vOnError),
     retryFailed: v.optional(v.boolean()),
     estimatedTotal: v.optional(v.number()),
+    /** Slices of the table at once (default: `define()`'s, or 1). */
+    parallelism: v.optional(v.number()),
     by: v.optional(v.string()),
     /** False when the caller drives the batches itself with `step`. */
     schedule: v.optional(v.boolean()),
@@ -155,9 +158,12 @@ export const step = mutation({
   returns: vMigrationStatus,
   handler: async (ctx, { name, failed }) => {
     const run = await requireRun(ctx, name);
-    if (run.state === "running" && run.jobId === undefined) {
-      if (failed === undefined) await executeBatch(ctx, run, { schedule: false });
-      else await applyFailure(ctx, run, classifyMessage(failed), { schedule: false });
+    // A parallel run: step the slice it holds that is furthest behind.
+    const unit =
+      run.parallelism !== undefined && run.state === "running" ? await sliceToStep(ctx, run) : run;
+    if (unit !== null && unit.state === "running" && unit.jobId === undefined) {
+      if (failed === undefined) await executeBatch(ctx, unit, { schedule: false });
+      else await applyFailure(ctx, unit, classifyMessage(failed), { schedule: false });
     }
     return await toStatus(ctx, (await ctx.db.get("runs", run._id))!);
   },
@@ -197,7 +203,8 @@ export const status = query({
     const history: MigrationStatus[] = [];
     for (const run of await ctx.db
       .query("runs")
-      .withIndex("by_startedAt")
+      // A slice is part of its run, which history shows.
+      .withIndex("by_parent_and_startedAt", (q) => q.eq("parent", undefined))
       .order("desc")
       .take(STATUS_HISTORY)) {
       history.push(await toStatus(ctx, await withLiveState(ctx, run)));
@@ -244,12 +251,16 @@ export const history = query({
   }),
   handler: async (ctx, { name, cursor, numItems }) => {
     checkWholeNumber("numItems", numItems, { min: 1, max: MAX_STATUS_LIMIT });
+    // A slice is part of its run, which history shows: runs with no parent only.
     const runs =
       name === undefined
-        ? ctx.db.query("runs").withIndex("by_startedAt").order("desc")
+        ? ctx.db
+            .query("runs")
+            .withIndex("by_parent_and_startedAt", (q) => q.eq("parent", undefined))
+            .order("desc")
         : ctx.db
             .query("runs")
-            .withIndex("by_name", (q) => q.eq("name", name))
+            .withIndex("by_parent_and_name", (q) => q.eq("parent", undefined).eq("name", name))
             .order("desc");
     let result;
     try {

@@ -27,6 +27,8 @@ export const check = internalMutation({
       .paginate({ cursor: row?.cursor ?? null, numItems: MONITOR_PAGE });
     let recovered = 0;
     for (const run of page.page) {
+      // A parallel run has no driver of its own; its slices are in this page as runs.
+      if (run.parallelism !== undefined) continue;
       const driver = await driverOfRun(ctx, run);
       if (driver.driven) continue;
       await applyFailure(ctx, run, driver.failure, { schedule: true });

@@ -4,7 +4,8 @@ import { canonicalName } from "../shared/names.js";
 import type { Commands, Failure, MigrationStatus } from "../shared/validators.js";
 import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
-import { cancelPendingJob, driverOfRun } from "./drivers.js";
+import { cancelPendingJob, driverOfRun, liveSlices } from "./drivers.js";
+import { sliceStatus, stopSlices } from "./slices.js";
 import { migrationRow, stillFailing } from "./ledger.js";
 
 /** How many failures status shows per migration. */
@@ -79,7 +80,7 @@ export async function firstFailures(ctx: QueryCtx, name: string): Promise<Failur
 }
 
 /** Documents per second over the recent batches, or null before there is a measure. */
-function rateOf(run: Doc<"runs">): number | null {
+function rateOf(run: Pick<Doc<"runs">, "recent" | "attemptStartedAt">): number | null {
   const [first, ...rest] = run.recent;
   if (first === undefined) return null;
   // With one batch, measure from the start of the attempt.
@@ -89,8 +90,33 @@ function rateOf(run: Doc<"runs">): number | null {
   return last > from ? (docs * 1000) / (last - from) : null;
 }
 
-export async function toStatus(ctx: QueryCtx, run: Doc<"runs">): Promise<MigrationStatus> {
-  const rate = rateOf(run);
+/**
+ * A parallel run as one: its settled slices' counts (on its row) plus its live
+ * slices', and their rates added up. At most `MAX_PARALLELISM` reads.
+ */
+async function combined(ctx: QueryCtx, run: Doc<"runs">) {
+  const slices = await liveSlices(ctx, run._id);
+  const rates = slices.map(rateOf).filter((r): r is number => r !== null);
+  const sum = (key: "processed" | "changed" | "failed" | "batches") =>
+    slices.reduce((total, slice) => total + slice[key], run[key]);
+  return {
+    run: {
+      ...run,
+      processed: sum("processed"),
+      changed: sum("changed"),
+      failed: sum("failed"),
+      batches: sum("batches"),
+      batchSize: Math.max(run.batchSize, ...slices.map((s) => s.batchSize)),
+    },
+    rate: rates.length > 0 ? rates.reduce((a, b) => a + b, 0) : null,
+    slices: slices.map(sliceStatus),
+  };
+}
+
+export async function toStatus(ctx: QueryCtx, stored: Doc<"runs">): Promise<MigrationStatus> {
+  const parallel = stored.parallelism !== undefined ? await combined(ctx, stored) : null;
+  const run = parallel?.run ?? stored;
+  const rate = parallel ? parallel.rate : rateOf(run);
   const estimate = run.estimatedTotal ?? null;
   const done = run.state === "done";
   const percent = done
@@ -131,6 +157,8 @@ export async function toStatus(ctx: QueryCtx, run: Doc<"runs">): Promise<Migrati
     failedDocumentId: run.failedDocumentId,
     next: run.next.map((migration) => migration.name),
     commands: commandsFor(run),
+    ...(parallel ? { parallelism: run.parallelism, slices: parallel.slices } : {}),
+    ...(run.note !== undefined ? { note: run.note } : {}),
   };
 }
 
@@ -142,7 +170,10 @@ export async function cancelEveryRun(ctx: MutationCtx): Promise<Doc<"runs">[]> {
       .query("runs")
       .withIndex("by_state", (q) => q.eq("state", state))
       .collect();
-    for (const run of runs) canceled.push(await cancelRun(ctx, run));
+    for (const run of runs) {
+      // A slice stops with its run, which is in this list too.
+      if (run.parent === undefined) canceled.push(await cancelRun(ctx, run));
+    }
   }
   return canceled;
 }
@@ -171,6 +202,7 @@ export async function stopRun(
     leaseUntil: undefined,
   };
   await ctx.db.patch("runs", run._id, patch);
+  if (run.parallelism !== undefined) await stopSlices(ctx, run, state);
   return { ...run, ...patch };
 }
 

@@ -5,6 +5,8 @@ import {
   vOnError,
   vPhase,
   vRunState,
+  vBounds,
+  vSliceRange,
   vTransition,
 } from "../shared/validators.js";
 
@@ -100,10 +102,36 @@ export const tables = {
     firstMismatchIds: v.optional(v.array(v.string())),
     /** The rollout whose backfill this run is, when a rollout started it. */
     rollout: v.optional(v.string()),
+    /**
+     * A parallel run: how many slices it keeps live. Its slices are rows of
+     * this table with `parent` set; its own counts are those of its settled
+     * slices (added when each ends), so no slice's batch writes this row.
+     */
+    parallelism: v.optional(v.number()),
+    /** A parallel run: the table's first and last `_creationTime` when it started. */
+    bounds: v.optional(vBounds),
+    /** A parallel run: slices cut so far (the next split's index). */
+    sliceCount: v.optional(v.number()),
+    /** Why a run asked to go in parallel runs as one chain. */
+    note: v.optional(v.string()),
+    /** A slice: the parallel run it belongs to. Never the run a `migrations` row points at. */
+    parent: v.optional(v.id("runs")),
+    /** A slice: its number, its range, and the `_creationTime` of the last document it processed. */
+    slice: v.optional(
+      v.object({
+        index: v.number(),
+        ...vSliceRange.fields,
+        position: v.union(v.number(), v.null()),
+      }),
+    ),
   })
     .index("by_name", ["name"])
     .index("by_startedAt", ["startedAt"])
-    .index("by_state", ["state"]),
+    .index("by_state", ["state"])
+    .index("by_parent_and_isDone", ["parent", "isDone"])
+    // History lists runs, not slices: those with no parent.
+    .index("by_parent_and_startedAt", ["parent", "startedAt"])
+    .index("by_parent_and_name", ["parent", "name"]),
 
   /**
    * The failure ledger: documents migrateOne threw on in runs with

@@ -1,6 +1,11 @@
 /** Starting, resuming and chaining runs. */
-import { checkBatchSize, checkWholeNumber, rolloutError } from "../shared/errors.js";
-import { ADAPTIVE_START } from "../shared/limits.js";
+import {
+  checkBatchSize,
+  checkParallelism,
+  checkWholeNumber,
+  rolloutError,
+} from "../shared/errors.js";
+import { ADAPTIVE_START, MAX_PARALLELISM } from "../shared/limits.js";
 import { canonicalName } from "../shared/names.js";
 import {
   MAX_BATCH_SIZE,
@@ -17,6 +22,8 @@ import { carryOver } from "./legacy.js";
 import { migrationRow } from "./ledger.js";
 import { getRollout } from "./rolloutStatus.js";
 import { latestRun, toStatus } from "./runs.js";
+import { initialSlices, parallelismFor } from "./sliceDecisions.js";
+import { driveSlices, setParallelism, startSlices } from "./slices.js";
 
 /** The longest pause between batches: an hour. */
 export const MAX_DELAY_MS = 3_600_000;
@@ -30,6 +37,8 @@ export type RunSettings = {
   by?: string;
   /** An estimate of the documents in range, for the percentage and ETA. */
   estimatedTotal?: number;
+  /** Slices of the table at once (a new run), or the live knob (a parallel run going on). */
+  parallelism?: number;
 };
 
 export type StartRequest = RunSettings & {
@@ -57,6 +66,7 @@ export function checkSettings(settings: RunSettings): void {
     hint: `Milliseconds, at most an hour: pass e.g. '{"delayMs": 500}', or 0 for no pause.`,
   });
   checkWholeNumber("estimatedTotal", settings.estimatedTotal, { min: 0 });
+  checkParallelism(settings.parallelism, MAX_PARALLELISM);
 }
 
 /**
@@ -118,7 +128,11 @@ export async function startMigration(
     request.cursor !== undefined ? request.cursor : decision.kind === "new" ? null : saved!.cursor;
   // A retry run's cursor walks the ledger, not the table: check table cursors only.
   const ledgerCursor = retry || (decision.kind !== "new" && saved?.retryFailed === true);
-  const description = await describeMigration(ctx, migration, ledgerCursor ? null : cursor);
+  // A new full pass may go in parallel: the app also answers the table's bounds to cut it.
+  const mayCut = decision.kind === "new" && decision.fullPass;
+  const description = await describeMigration(ctx, migration, ledgerCursor ? null : cursor, {
+    bounds: mayCut,
+  });
   // A chain with a name that leads nowhere would stop halfway; refuse it now.
   for (const member of next) await describeMigration(ctx, member, null);
 
@@ -131,7 +145,14 @@ export async function startMigration(
       ...(redeployed ? { retries: undefined } : {}),
     };
     await ctx.db.patch("runs", saved!._id, patch);
-    return { started: false, status: await toStatus(ctx, { ...saved!, ...patch }) };
+    let kept = { ...saved!, ...patch };
+    if (kept.parallelism !== undefined) {
+      await driveSlices(ctx, kept, { migration, schedule: request.schedule });
+      if (request.parallelism !== undefined) {
+        kept = await setParallelism(ctx, kept, request.parallelism);
+      }
+    }
+    return { started: false, status: await toStatus(ctx, kept) };
   }
   if (decision.kind === "next") {
     const [head, ...rest] = next;
@@ -150,6 +171,13 @@ export async function startMigration(
   if (decision.kind === "new") {
     const fixed = request.batchSize ?? description.batchSize;
     const pass = await passFor(ctx, migration.name, decision.fullPass);
+    const parallel = parallelismFor({
+      requested: request.parallelism ?? description.parallelism,
+      customRange: description.customRange === true,
+      retry,
+      cursorGiven: request.cursor !== undefined,
+      bounds: description.bounds,
+    });
     const runId = await ctx.db.insert("runs", {
       name: migration.name,
       fnHandle: migration.fnHandle,
@@ -178,6 +206,8 @@ export async function startMigration(
       pass,
       fullPass: decision.fullPass || undefined,
       rollout: request.rollout ?? (await rolloutToCarry(ctx, saved, cursor, retry)),
+      ...(parallel.k > 1 ? { parallelism: parallel.k, bounds: description.bounds! } : {}),
+      ...(parallel.note !== undefined ? { note: parallel.note } : {}),
     });
     run = (await ctx.db.get("runs", runId))!;
     if (run.rollout !== undefined && request.rollout === undefined) {
@@ -188,6 +218,23 @@ export async function startMigration(
     // resume or revive: the same run, at its cursor.
     run = await resumeRun(ctx, saved!, { ...request, migration, next });
     await pointAtRun(ctx, migration.name, run._id, now, undefined);
+  }
+  if (run.parallelism !== undefined) {
+    // A parallel run has no driver of its own: each slice has one.
+    if (decision.kind === "new") {
+      await startSlices(ctx, run, initialSlices(run.bounds!, run.parallelism), request);
+    } else {
+      await driveSlices(ctx, run, {
+        migration,
+        schedule: request.schedule,
+        batchSize: request.batchSize,
+      });
+      if (request.parallelism !== undefined) {
+        run = await setParallelism(ctx, run, request.parallelism);
+      }
+    }
+    await ensureMonitor(ctx);
+    return { started: true, status: await toStatus(ctx, (await ctx.db.get("runs", run._id))!) };
   }
   const driver = await nextDriver(ctx, run, { schedule: request.schedule, delayMs: 0 });
   await ctx.db.patch("runs", run._id, driver);

@@ -32,6 +32,7 @@ export function MigrationRow({
       ? `${batches}, sized to fit${going ? ` (next ${count(m.batchSize)})` : ""}`
       : `${batches} of ${count(m.batchSize)}`,
     m.delayMs > 0 ? `${duration(m.delayMs)} between batches` : null,
+    m.parallelism !== undefined ? `${m.parallelism} slices at once` : null,
   ].filter((fact) => fact !== null);
   const when = m.endedAt ?? m.startedAt;
   return (
@@ -90,6 +91,8 @@ export function MigrationRow({
           {ago(when)}
         </time>
       </p>
+      {m.note ? <p style={styles.muted}>{m.note}</p> : null}
+      {m.slices && m.slices.length > 0 ? <Slices migration={m} /> : null}
       {m.error ? (
         <p style={retrying ? styles.note : styles.alert} data-testid="run-error">
           {m.error}
@@ -97,5 +100,20 @@ export function MigrationRow({
       ) : null}
       {actions ? <RunControls key={m.runId} run={m} actions={actions} /> : null}
     </article>
+  );
+}
+
+/** A parallel run's live slices: one line each, in the order they were cut. */
+function Slices({ migration: m }: { migration: MigrationStatus }) {
+  return (
+    <ul style={{ ...styles.muted, margin: "4px 0", paddingLeft: 18 }} data-testid="slices">
+      {m.slices!.map((slice) => (
+        <li key={slice.index} data-testid="slice" data-state={slice.state}>
+          slice {slice.index}: {slice.state} · {count(slice.processed)} processed in{" "}
+          {plural(slice.batches, "batch", "batches")} · next {count(slice.batchSize)}
+          {slice.error ? ` · ${slice.error}` : ""}
+        </li>
+      ))}
+    </ul>
   );
 }

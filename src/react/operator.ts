@@ -20,7 +20,7 @@ export type OperatorApi = {
   status: FunctionReference<"query", "public", Record<string, never>, OperatorStatus>;
   pause: Mutation<ByName, MigrationStatus>;
   resume: Mutation<ByName, MigrationStatus>;
-  throttle: Mutation<ByName & { delayMs: number }, MigrationStatus>;
+  throttle: Mutation<ByName & { delayMs?: number; parallelism?: number }, MigrationStatus>;
   cancel: Mutation<ByName, MigrationStatus>;
   retryFailed: Mutation<ByName, MigrationStatus>;
   advance: Mutation<{ rollout: string; to: string; reason?: string }, RolloutStatus>;

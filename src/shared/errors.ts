@@ -108,3 +108,12 @@ export function checkBatchSize(batchSize: number | undefined, max: number): void
       `or leave it out to let batches size themselves.`,
   });
 }
+
+/** Checks a `parallelism` the caller gave: slices of a run at once, 1 to `max`. */
+export function checkParallelism(parallelism: number | undefined, max = 32): void {
+  checkWholeNumber("parallelism", parallelism, {
+    min: 1,
+    max,
+    hint: `Slices of the table that run at once: pass e.g. '{parallelism: 8}', or 1 for one chain.`,
+  });
+}

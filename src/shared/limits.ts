@@ -116,3 +116,6 @@ export function nestedBatchLimits(remaining: Usage): Usage {
   }
   return limits;
 }
+
+/** The most slices a parallel run keeps live; status reads each live one. */
+export const MAX_PARALLELISM = 32;

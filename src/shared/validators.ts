@@ -38,13 +38,34 @@ export type OnError = Infer<typeof vOnError>;
 export const vDocumentError = v.object({ id: v.string(), error: v.string() });
 export type DocumentError = Infer<typeof vDocumentError>;
 
+/** The first and last `_creationTime` of a table, for cutting a parallel run into slices. */
+export const vBounds = v.object({ first: v.number(), last: v.number() });
+export type Bounds = Infer<typeof vBounds>;
+
+/**
+ * A slice of a parallel run, as the app reads it: `_creationTime` at or above
+ * `lo` and below `hi` (null: open), and no document at or past `stop` (a split
+ * lowered it; the query keeps `hi` so the saved cursor stays valid).
+ */
+export const vSliceRange = v.object({
+  lo: v.union(v.number(), v.null()),
+  hi: v.union(v.number(), v.null()),
+  stop: v.union(v.number(), v.null()),
+});
+export type SliceRange = Infer<typeof vSliceRange>;
+
 /**
  * The one-batch request the component sends to an app migration, through the
  * `step` argument of the mutation that `define()` returns.
  */
 export const vStep = v.union(
   // Answer what the migration is (its table) and check a cursor, changing nothing.
-  v.object({ kind: v.literal("describe"), cursor: v.union(v.string(), v.null()) }),
+  // With `bounds`, also answer the table's first and last `_creationTime` (a parallel start).
+  v.object({
+    kind: v.literal("describe"),
+    cursor: v.union(v.string(), v.null()),
+    bounds: v.optional(v.boolean()),
+  }),
   // Process one page starting at `cursor`.
   v.object({
     kind: v.literal("batch"),
@@ -56,6 +77,8 @@ export const vStep = v.union(
     skip: v.optional(v.array(v.string())),
     /** Cap the page's reads (adaptive runs), so it cannot read past the limits. */
     capReads: v.optional(v.boolean()),
+    /** A slice of a parallel run: read only this part of the table's default order. */
+    range: v.optional(vSliceRange),
   }),
   // Run migrateOne on these documents only (a retry of the failure ledger).
   v.object({
@@ -81,6 +104,12 @@ export const vDescription = v.object({
   batchSize: v.union(v.number(), v.null()),
   /** What runs do by default when migrateOne throws. */
   onError: vOnError,
+  /** The `parallelism` `define()` fixes, if any. */
+  parallelism: v.optional(v.number()),
+  /** True when the migration reads a `customRange` (its slices cannot be cut on `_creationTime`). */
+  customRange: v.optional(v.boolean()),
+  /** Asked with `bounds`: the table's first and last `_creationTime`, null when it is empty. */
+  bounds: v.optional(v.union(vBounds, v.null())),
 });
 export type Description = Infer<typeof vDescription>;
 
@@ -106,6 +135,8 @@ export const vBatchResult = v.object({
   processed: v.number(),
   /** Documents that `migrateOne` patched (returned a non-empty object for). */
   changed: v.number(),
+  /** A slice's batch: the `_creationTime` of the last document it processed. */
+  lastKey: v.optional(v.number()),
 });
 export type BatchResult = Infer<typeof vBatchResult>;
 
@@ -141,6 +172,23 @@ export const vCommands = v.object({
   retryFailed: v.string(),
 });
 export type Commands = Infer<typeof vCommands>;
+
+/** One slice of a parallel run, as status shows it. */
+export const vSliceStatus = v.object({
+  index: v.number(),
+  /** Its `_creationTime` interval: from (inclusive) to (exclusive); null is open. */
+  from: v.union(v.number(), v.null()),
+  to: v.union(v.number(), v.null()),
+  /** The `_creationTime` of the last document it processed; null before its first batch. */
+  position: v.union(v.number(), v.null()),
+  cursor: v.union(v.string(), v.null()),
+  state: vRunState,
+  batchSize: v.number(),
+  processed: v.number(),
+  batches: v.number(),
+  error: v.optional(v.string()),
+});
+export type SliceStatus = Infer<typeof vSliceStatus>;
 
 /** The status of one migration: its latest run. */
 export const vMigrationStatus = v.object({
@@ -192,6 +240,12 @@ export const vMigrationStatus = v.object({
   /** Migrations that start, in order, when this one is done (a `runAll` chain). */
   next: v.array(v.string()),
   commands: vCommands,
+  /** A parallel run: how many slices it keeps live (the live knob is `throttle`). */
+  parallelism: v.optional(v.number()),
+  /** A parallel run's live slices (those done are added into the totals above). */
+  slices: v.optional(v.array(vSliceStatus)),
+  /** Why a run asked to go in parallel runs as one chain, when it does. */
+  note: v.optional(v.string()),
 });
 export type MigrationStatus = Infer<typeof vMigrationStatus>;
 

@@ -22,6 +22,8 @@ import type * as phases from "../phases.js";
 import type * as rolloutStatus from "../rolloutStatus.js";
 import type * as rollouts from "../rollouts.js";
 import type * as runs from "../runs.js";
+import type * as sliceDecisions from "../sliceDecisions.js";
+import type * as slices from "../slices.js";
 import type * as start from "../start.js";
 import type * as verify from "../verify.js";
 
@@ -47,6 +49,8 @@ const fullApi: ApiFromModules<{
   rolloutStatus: typeof rolloutStatus;
   rollouts: typeof rollouts;
   runs: typeof runs;
+  sliceDecisions: typeof sliceDecisions;
+  slices: typeof slices;
   start: typeof start;
   verify: typeof verify;
 }> = anyApi as any;

@@ -57,11 +57,25 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           mode: "all" | "retryFailed" | "verify";
           name: string;
           next: Array<string>;
+          note?: string;
           onError: "stop" | "skip";
+          parallelism?: number;
           percent: number | null;
           processed: number;
           rate: number | null;
           runId: string;
+          slices?: Array<{
+            batchSize: number;
+            batches: number;
+            cursor: string | null;
+            error?: string;
+            from: number | null;
+            index: number;
+            position: number | null;
+            processed: number;
+            state: "running" | "paused" | "done" | "failed" | "canceled";
+            to: number | null;
+          }>;
           startedAt: number;
           state: "running" | "paused" | "done" | "failed" | "canceled";
         },
@@ -100,11 +114,25 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           mode: "all" | "retryFailed" | "verify";
           name: string;
           next: Array<string>;
+          note?: string;
           onError: "stop" | "skip";
+          parallelism?: number;
           percent: number | null;
           processed: number;
           rate: number | null;
           runId: string;
+          slices?: Array<{
+            batchSize: number;
+            batches: number;
+            cursor: string | null;
+            error?: string;
+            from: number | null;
+            index: number;
+            position: number | null;
+            processed: number;
+            state: "running" | "paused" | "done" | "failed" | "canceled";
+            to: number | null;
+          }>;
           startedAt: number;
           state: "running" | "paused" | "done" | "failed" | "canceled";
         }>,
@@ -143,11 +171,25 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           mode: "all" | "retryFailed" | "verify";
           name: string;
           next: Array<string>;
+          note?: string;
           onError: "stop" | "skip";
+          parallelism?: number;
           percent: number | null;
           processed: number;
           rate: number | null;
           runId: string;
+          slices?: Array<{
+            batchSize: number;
+            batches: number;
+            cursor: string | null;
+            error?: string;
+            from: number | null;
+            index: number;
+            position: number | null;
+            processed: number;
+            state: "running" | "paused" | "done" | "failed" | "canceled";
+            to: number | null;
+          }>;
           startedAt: number;
           state: "running" | "paused" | "done" | "failed" | "canceled";
         },
@@ -186,11 +228,25 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           mode: "all" | "retryFailed" | "verify";
           name: string;
           next: Array<string>;
+          note?: string;
           onError: "stop" | "skip";
+          parallelism?: number;
           percent: number | null;
           processed: number;
           rate: number | null;
           runId: string;
+          slices?: Array<{
+            batchSize: number;
+            batches: number;
+            cursor: string | null;
+            error?: string;
+            from: number | null;
+            index: number;
+            position: number | null;
+            processed: number;
+            state: "running" | "paused" | "done" | "failed" | "canceled";
+            to: number | null;
+          }>;
           startedAt: number;
           state: "running" | "paused" | "done" | "failed" | "canceled";
         },
@@ -199,7 +255,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
       throttle: FunctionReference<
         "mutation",
         "internal",
-        { delayMs: number; name: string },
+        { delayMs?: number; name: string; parallelism?: number },
         {
           adaptive: boolean;
           attemptStartedAt: number;
@@ -229,11 +285,25 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           mode: "all" | "retryFailed" | "verify";
           name: string;
           next: Array<string>;
+          note?: string;
           onError: "stop" | "skip";
+          parallelism?: number;
           percent: number | null;
           processed: number;
           rate: number | null;
           runId: string;
+          slices?: Array<{
+            batchSize: number;
+            batches: number;
+            cursor: string | null;
+            error?: string;
+            from: number | null;
+            index: number;
+            position: number | null;
+            processed: number;
+            state: "running" | "paused" | "done" | "failed" | "canceled";
+            to: number | null;
+          }>;
           startedAt: number;
           state: "running" | "paused" | "done" | "failed" | "canceled";
         },
@@ -304,11 +374,25 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             mode: "all" | "retryFailed" | "verify";
             name: string;
             next: Array<string>;
+            note?: string;
             onError: "stop" | "skip";
+            parallelism?: number;
             percent: number | null;
             processed: number;
             rate: number | null;
             runId: string;
+            slices?: Array<{
+              batchSize: number;
+              batches: number;
+              cursor: string | null;
+              error?: string;
+              from: number | null;
+              index: number;
+              position: number | null;
+              processed: number;
+              state: "running" | "paused" | "done" | "failed" | "canceled";
+              to: number | null;
+            }>;
             startedAt: number;
             state: "running" | "paused" | "done" | "failed" | "canceled";
           }>;
@@ -328,6 +412,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           migration: { fnHandle: string; name: string };
           next?: Array<{ fnHandle: string; name: string }>;
           onError?: "stop" | "skip";
+          parallelism?: number;
           reset?: boolean;
           retryFailed?: boolean;
           schedule?: boolean;
@@ -363,11 +448,25 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             mode: "all" | "retryFailed" | "verify";
             name: string;
             next: Array<string>;
+            note?: string;
             onError: "stop" | "skip";
+            parallelism?: number;
             percent: number | null;
             processed: number;
             rate: number | null;
             runId: string;
+            slices?: Array<{
+              batchSize: number;
+              batches: number;
+              cursor: string | null;
+              error?: string;
+              from: number | null;
+              index: number;
+              position: number | null;
+              processed: number;
+              state: "running" | "paused" | "done" | "failed" | "canceled";
+              to: number | null;
+            }>;
             startedAt: number;
             state: "running" | "paused" | "done" | "failed" | "canceled";
           };
@@ -417,11 +516,25 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             mode: "all" | "retryFailed" | "verify";
             name: string;
             next: Array<string>;
+            note?: string;
             onError: "stop" | "skip";
+            parallelism?: number;
             percent: number | null;
             processed: number;
             rate: number | null;
             runId: string;
+            slices?: Array<{
+              batchSize: number;
+              batches: number;
+              cursor: string | null;
+              error?: string;
+              from: number | null;
+              index: number;
+              position: number | null;
+              processed: number;
+              state: "running" | "paused" | "done" | "failed" | "canceled";
+              to: number | null;
+            }>;
             startedAt: number;
             state: "running" | "paused" | "done" | "failed" | "canceled";
           }>;
@@ -454,11 +567,25 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             mode: "all" | "retryFailed" | "verify";
             name: string;
             next: Array<string>;
+            note?: string;
             onError: "stop" | "skip";
+            parallelism?: number;
             percent: number | null;
             processed: number;
             rate: number | null;
             runId: string;
+            slices?: Array<{
+              batchSize: number;
+              batches: number;
+              cursor: string | null;
+              error?: string;
+              from: number | null;
+              index: number;
+              position: number | null;
+              processed: number;
+              state: "running" | "paused" | "done" | "failed" | "canceled";
+              to: number | null;
+            }>;
             startedAt: number;
             state: "running" | "paused" | "done" | "failed" | "canceled";
           }>;
@@ -498,11 +625,25 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                 mode: "all" | "retryFailed" | "verify";
                 name: string;
                 next: Array<string>;
+                note?: string;
                 onError: "stop" | "skip";
+                parallelism?: number;
                 percent: number | null;
                 processed: number;
                 rate: number | null;
                 runId: string;
+                slices?: Array<{
+                  batchSize: number;
+                  batches: number;
+                  cursor: string | null;
+                  error?: string;
+                  from: number | null;
+                  index: number;
+                  position: number | null;
+                  processed: number;
+                  state: "running" | "paused" | "done" | "failed" | "canceled";
+                  to: number | null;
+                }>;
                 startedAt: number;
                 state: "running" | "paused" | "done" | "failed" | "canceled";
               } | null;
@@ -574,11 +715,25 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           mode: "all" | "retryFailed" | "verify";
           name: string;
           next: Array<string>;
+          note?: string;
           onError: "stop" | "skip";
+          parallelism?: number;
           percent: number | null;
           processed: number;
           rate: number | null;
           runId: string;
+          slices?: Array<{
+            batchSize: number;
+            batches: number;
+            cursor: string | null;
+            error?: string;
+            from: number | null;
+            index: number;
+            position: number | null;
+            processed: number;
+            state: "running" | "paused" | "done" | "failed" | "canceled";
+            to: number | null;
+          }>;
           startedAt: number;
           state: "running" | "paused" | "done" | "failed" | "canceled";
         },
@@ -636,11 +791,25 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               mode: "all" | "retryFailed" | "verify";
               name: string;
               next: Array<string>;
+              note?: string;
               onError: "stop" | "skip";
+              parallelism?: number;
               percent: number | null;
               processed: number;
               rate: number | null;
               runId: string;
+              slices?: Array<{
+                batchSize: number;
+                batches: number;
+                cursor: string | null;
+                error?: string;
+                from: number | null;
+                index: number;
+                position: number | null;
+                processed: number;
+                state: "running" | "paused" | "done" | "failed" | "canceled";
+                to: number | null;
+              }>;
               startedAt: number;
               state: "running" | "paused" | "done" | "failed" | "canceled";
             } | null;
@@ -723,11 +892,25 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               mode: "all" | "retryFailed" | "verify";
               name: string;
               next: Array<string>;
+              note?: string;
               onError: "stop" | "skip";
+              parallelism?: number;
               percent: number | null;
               processed: number;
               rate: number | null;
               runId: string;
+              slices?: Array<{
+                batchSize: number;
+                batches: number;
+                cursor: string | null;
+                error?: string;
+                from: number | null;
+                index: number;
+                position: number | null;
+                processed: number;
+                state: "running" | "paused" | "done" | "failed" | "canceled";
+                to: number | null;
+              }>;
               startedAt: number;
               state: "running" | "paused" | "done" | "failed" | "canceled";
             } | null;
@@ -822,11 +1005,25 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               mode: "all" | "retryFailed" | "verify";
               name: string;
               next: Array<string>;
+              note?: string;
               onError: "stop" | "skip";
+              parallelism?: number;
               percent: number | null;
               processed: number;
               rate: number | null;
               runId: string;
+              slices?: Array<{
+                batchSize: number;
+                batches: number;
+                cursor: string | null;
+                error?: string;
+                from: number | null;
+                index: number;
+                position: number | null;
+                processed: number;
+                state: "running" | "paused" | "done" | "failed" | "canceled";
+                to: number | null;
+              }>;
               startedAt: number;
               state: "running" | "paused" | "done" | "failed" | "canceled";
             } | null;

@@ -57,11 +57,25 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           mode: "all" | "retryFailed" | "verify";
           name: string;
           next: Array<string>;
+          note?: string;
           onError: "stop" | "skip";
+          parallelism?: number;
           percent: number | null;
           processed: number;
           rate: number | null;
           runId: string;
+          slices?: Array<{
+            batchSize: number;
+            batches: number;
+            cursor: string | null;
+            error?: string;
+            from: number | null;
+            index: number;
+            position: number | null;
+            processed: number;
+            state: "running" | "paused" | "done" | "failed" | "canceled";
+            to: number | null;
+          }>;
           startedAt: number;
           state: "running" | "paused" | "done" | "failed" | "canceled";
         },
@@ -100,11 +114,25 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           mode: "all" | "retryFailed" | "verify";
           name: string;
           next: Array<string>;
+          note?: string;
           onError: "stop" | "skip";
+          parallelism?: number;
           percent: number | null;
           processed: number;
           rate: number | null;
           runId: string;
+          slices?: Array<{
+            batchSize: number;
+            batches: number;
+            cursor: string | null;
+            error?: string;
+            from: number | null;
+            index: number;
+            position: number | null;
+            processed: number;
+            state: "running" | "paused" | "done" | "failed" | "canceled";
+            to: number | null;
+          }>;
           startedAt: number;
           state: "running" | "paused" | "done" | "failed" | "canceled";
         }>,
@@ -143,11 +171,25 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           mode: "all" | "retryFailed" | "verify";
           name: string;
           next: Array<string>;
+          note?: string;
           onError: "stop" | "skip";
+          parallelism?: number;
           percent: number | null;
           processed: number;
           rate: number | null;
           runId: string;
+          slices?: Array<{
+            batchSize: number;
+            batches: number;
+            cursor: string | null;
+            error?: string;
+            from: number | null;
+            index: number;
+            position: number | null;
+            processed: number;
+            state: "running" | "paused" | "done" | "failed" | "canceled";
+            to: number | null;
+          }>;
           startedAt: number;
           state: "running" | "paused" | "done" | "failed" | "canceled";
         },
@@ -186,11 +228,25 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           mode: "all" | "retryFailed" | "verify";
           name: string;
           next: Array<string>;
+          note?: string;
           onError: "stop" | "skip";
+          parallelism?: number;
           percent: number | null;
           processed: number;
           rate: number | null;
           runId: string;
+          slices?: Array<{
+            batchSize: number;
+            batches: number;
+            cursor: string | null;
+            error?: string;
+            from: number | null;
+            index: number;
+            position: number | null;
+            processed: number;
+            state: "running" | "paused" | "done" | "failed" | "canceled";
+            to: number | null;
+          }>;
           startedAt: number;
           state: "running" | "paused" | "done" | "failed" | "canceled";
         },
@@ -199,7 +255,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
       throttle: FunctionReference<
         "mutation",
         "internal",
-        { delayMs: number; name: string },
+        { delayMs?: number; name: string; parallelism?: number },
         {
           adaptive: boolean;
           attemptStartedAt: number;
@@ -229,11 +285,25 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           mode: "all" | "retryFailed" | "verify";
           name: string;
           next: Array<string>;
+          note?: string;
           onError: "stop" | "skip";
+          parallelism?: number;
           percent: number | null;
           processed: number;
           rate: number | null;
           runId: string;
+          slices?: Array<{
+            batchSize: number;
+            batches: number;
+            cursor: string | null;
+            error?: string;
+            from: number | null;
+            index: number;
+            position: number | null;
+            processed: number;
+            state: "running" | "paused" | "done" | "failed" | "canceled";
+            to: number | null;
+          }>;
           startedAt: number;
           state: "running" | "paused" | "done" | "failed" | "canceled";
         },
@@ -365,11 +435,25 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             mode: "all" | "retryFailed" | "verify";
             name: string;
             next: Array<string>;
+            note?: string;
             onError: "stop" | "skip";
+            parallelism?: number;
             percent: number | null;
             processed: number;
             rate: number | null;
             runId: string;
+            slices?: Array<{
+              batchSize: number;
+              batches: number;
+              cursor: string | null;
+              error?: string;
+              from: number | null;
+              index: number;
+              position: number | null;
+              processed: number;
+              state: "running" | "paused" | "done" | "failed" | "canceled";
+              to: number | null;
+            }>;
             startedAt: number;
             state: "running" | "paused" | "done" | "failed" | "canceled";
           }>;
@@ -416,6 +500,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           migration: { fnHandle: string; name: string };
           next?: Array<{ fnHandle: string; name: string }>;
           onError?: "stop" | "skip";
+          parallelism?: number;
           reset?: boolean;
           retryFailed?: boolean;
           schedule?: boolean;
@@ -451,11 +536,25 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             mode: "all" | "retryFailed" | "verify";
             name: string;
             next: Array<string>;
+            note?: string;
             onError: "stop" | "skip";
+            parallelism?: number;
             percent: number | null;
             processed: number;
             rate: number | null;
             runId: string;
+            slices?: Array<{
+              batchSize: number;
+              batches: number;
+              cursor: string | null;
+              error?: string;
+              from: number | null;
+              index: number;
+              position: number | null;
+              processed: number;
+              state: "running" | "paused" | "done" | "failed" | "canceled";
+              to: number | null;
+            }>;
             startedAt: number;
             state: "running" | "paused" | "done" | "failed" | "canceled";
           };
@@ -505,11 +604,25 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             mode: "all" | "retryFailed" | "verify";
             name: string;
             next: Array<string>;
+            note?: string;
             onError: "stop" | "skip";
+            parallelism?: number;
             percent: number | null;
             processed: number;
             rate: number | null;
             runId: string;
+            slices?: Array<{
+              batchSize: number;
+              batches: number;
+              cursor: string | null;
+              error?: string;
+              from: number | null;
+              index: number;
+              position: number | null;
+              processed: number;
+              state: "running" | "paused" | "done" | "failed" | "canceled";
+              to: number | null;
+            }>;
             startedAt: number;
             state: "running" | "paused" | "done" | "failed" | "canceled";
           }>;
@@ -542,11 +655,25 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             mode: "all" | "retryFailed" | "verify";
             name: string;
             next: Array<string>;
+            note?: string;
             onError: "stop" | "skip";
+            parallelism?: number;
             percent: number | null;
             processed: number;
             rate: number | null;
             runId: string;
+            slices?: Array<{
+              batchSize: number;
+              batches: number;
+              cursor: string | null;
+              error?: string;
+              from: number | null;
+              index: number;
+              position: number | null;
+              processed: number;
+              state: "running" | "paused" | "done" | "failed" | "canceled";
+              to: number | null;
+            }>;
             startedAt: number;
             state: "running" | "paused" | "done" | "failed" | "canceled";
           }>;
@@ -586,11 +713,25 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                 mode: "all" | "retryFailed" | "verify";
                 name: string;
                 next: Array<string>;
+                note?: string;
                 onError: "stop" | "skip";
+                parallelism?: number;
                 percent: number | null;
                 processed: number;
                 rate: number | null;
                 runId: string;
+                slices?: Array<{
+                  batchSize: number;
+                  batches: number;
+                  cursor: string | null;
+                  error?: string;
+                  from: number | null;
+                  index: number;
+                  position: number | null;
+                  processed: number;
+                  state: "running" | "paused" | "done" | "failed" | "canceled";
+                  to: number | null;
+                }>;
                 startedAt: number;
                 state: "running" | "paused" | "done" | "failed" | "canceled";
               } | null;
@@ -662,11 +803,25 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           mode: "all" | "retryFailed" | "verify";
           name: string;
           next: Array<string>;
+          note?: string;
           onError: "stop" | "skip";
+          parallelism?: number;
           percent: number | null;
           processed: number;
           rate: number | null;
           runId: string;
+          slices?: Array<{
+            batchSize: number;
+            batches: number;
+            cursor: string | null;
+            error?: string;
+            from: number | null;
+            index: number;
+            position: number | null;
+            processed: number;
+            state: "running" | "paused" | "done" | "failed" | "canceled";
+            to: number | null;
+          }>;
           startedAt: number;
           state: "running" | "paused" | "done" | "failed" | "canceled";
         },
@@ -724,11 +879,25 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               mode: "all" | "retryFailed" | "verify";
               name: string;
               next: Array<string>;
+              note?: string;
               onError: "stop" | "skip";
+              parallelism?: number;
               percent: number | null;
               processed: number;
               rate: number | null;
               runId: string;
+              slices?: Array<{
+                batchSize: number;
+                batches: number;
+                cursor: string | null;
+                error?: string;
+                from: number | null;
+                index: number;
+                position: number | null;
+                processed: number;
+                state: "running" | "paused" | "done" | "failed" | "canceled";
+                to: number | null;
+              }>;
               startedAt: number;
               state: "running" | "paused" | "done" | "failed" | "canceled";
             } | null;
@@ -811,11 +980,25 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               mode: "all" | "retryFailed" | "verify";
               name: string;
               next: Array<string>;
+              note?: string;
               onError: "stop" | "skip";
+              parallelism?: number;
               percent: number | null;
               processed: number;
               rate: number | null;
               runId: string;
+              slices?: Array<{
+                batchSize: number;
+                batches: number;
+                cursor: string | null;
+                error?: string;
+                from: number | null;
+                index: number;
+                position: number | null;
+                processed: number;
+                state: "running" | "paused" | "done" | "failed" | "canceled";
+                to: number | null;
+              }>;
               startedAt: number;
               state: "running" | "paused" | "done" | "failed" | "canceled";
             } | null;
@@ -910,11 +1093,25 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               mode: "all" | "retryFailed" | "verify";
               name: string;
               next: Array<string>;
+              note?: string;
               onError: "stop" | "skip";
+              parallelism?: number;
               percent: number | null;
               processed: number;
               rate: number | null;
               runId: string;
+              slices?: Array<{
+                batchSize: number;
+                batches: number;
+                cursor: string | null;
+                error?: string;
+                from: number | null;
+                index: number;
+                position: number | null;
+                processed: number;
+                state: "running" | "paused" | "done" | "failed" | "canceled";
+                to: number | null;
+              }>;
               startedAt: number;
               state: "running" | "paused" | "done" | "failed" | "canceled";
             } | null;

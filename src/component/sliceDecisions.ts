@@ -1,0 +1,135 @@
+/**
+ * The decisions of parallel runs, as pure functions: how many slices a start
+ * gets (or why it runs as one chain), where the table is cut, which live slice
+ * to split and where, and what a slice that ends means for its run. `slices.ts`
+ * reads the facts and applies the answers; `test/sliceDecisions.test.ts` checks
+ * them. The semantics table is in this folder's README ("Parallel runs").
+ */
+import { MAX_PARALLELISM } from "../shared/limits.js";
+import type { Bounds, SliceRange } from "../shared/validators.js";
+
+export { MAX_PARALLELISM };
+
+export type ParallelFacts = {
+  /** What the run (or `define()`) asked for; undefined is 1. */
+  requested: number | undefined;
+  customRange: boolean;
+  retry: boolean;
+  cursorGiven: boolean;
+  /** The table's bounds; null when empty; undefined when the app did not answer them. */
+  bounds: Bounds | null | undefined;
+};
+
+/** How many slices a new run starts with, and, when fewer than asked, why. */
+export function parallelismFor(facts: ParallelFacts): { k: number; note?: string } {
+  const asked = facts.requested ?? 1;
+  if (asked <= 1) return { k: 1 };
+  const oneChain = (why: string) => ({
+    k: 1,
+    note: `Runs as one chain (parallelism ${asked}): ${why}`,
+  });
+  if (facts.retry)
+    return oneChain("a retry of the failure ledger walks the ledger, not the table.");
+  if (facts.customRange) {
+    return oneChain(
+      "a customRange is read in its index's order, which cannot be cut on _creationTime.",
+    );
+  }
+  if (facts.cursorGiven)
+    return oneChain("it starts at a given cursor, which belongs to one chain.");
+  if (facts.bounds === undefined) {
+    return oneChain("the app's convex-rollouts does not answer the table's bounds; upgrade it.");
+  }
+  if (facts.bounds === null || facts.bounds.last <= facts.bounds.first) {
+    return oneChain("the table has fewer than two documents.");
+  }
+  return { k: Math.min(asked, MAX_PARALLELISM) };
+}
+
+/**
+ * Cuts the table's default order into k slices of equal `_creationTime` span.
+ * The first is open below and the last open above, so every document, those
+ * inserted during the run included, is in exactly one slice.
+ */
+export function initialSlices(bounds: Bounds, k: number): SliceRange[] {
+  const cuts: number[] = [];
+  const span = bounds.last - bounds.first;
+  for (let i = 1; i < k; i++) {
+    const cut = bounds.first + (span * i) / k;
+    // Floating point may merge two cuts on a tiny span: a slice must not be empty by construction.
+    if (cut > (cuts.at(-1) ?? bounds.first)) cuts.push(cut);
+  }
+  const edges: (number | null)[] = [null, ...cuts, null];
+  return cuts.length === 0
+    ? [{ lo: null, hi: null, stop: null }]
+    : edges
+        .slice(0, -1)
+        .map((lo, i) => ({ lo, hi: edges[i + 1] ?? null, stop: edges[i + 1] ?? null }));
+}
+
+/** A live slice, as splitting sees it. */
+export type LiveSlice = {
+  id: string;
+  lo: number | null;
+  stop: number | null;
+  /** `_creationTime` of the last document it processed; null before its first batch. */
+  position: number | null;
+  processed: number;
+  batchSize: number;
+};
+
+/** Where a slice stands in time: from its position (or start) to its stop (or the run's last). */
+function spanOf(slice: LiveSlice, bounds: Bounds): { from: number; to: number } {
+  return {
+    from: slice.position ?? slice.lo ?? bounds.first,
+    to: slice.stop ?? bounds.last,
+  };
+}
+
+/** Documents per ms of `_creationTime` a slice has met so far, when it has met any. */
+function densityOf(slice: LiveSlice, bounds: Bounds): number | null {
+  if (slice.position === null || slice.processed === 0) return null;
+  const start = slice.lo ?? bounds.first;
+  return slice.position > start ? slice.processed / (slice.position - start) : null;
+}
+
+/**
+ * The live slice to split, and where: the one with the most documents left by
+ * its own density (or the run's average, before its first batch), at the
+ * middle of what it has left. None when no slice has at least two batches left
+ * (a split would only add transactions), or no point lies strictly inside.
+ */
+export function pickSplit(slices: LiveSlice[], bounds: Bounds): { id: string; at: number } | null {
+  const known = slices.map((s) => densityOf(s, bounds)).filter((d): d is number => d !== null);
+  const average = known.length > 0 ? known.reduce((a, b) => a + b, 0) / known.length : null;
+  let best: { id: string; at: number; left: number } | null = null;
+  for (const slice of slices) {
+    const { from, to } = spanOf(slice, bounds);
+    const at = from + (to - from) / 2;
+    if (!(at > from && at < to)) continue;
+    const density = densityOf(slice, bounds) ?? average;
+    // Nothing measured yet anywhere: the span is all there is to go on.
+    const left = density === null ? to - from : density * (to - from);
+    if (density !== null && left < 2 * slice.batchSize) continue;
+    if (best === null || left > best.left) best = { id: slice.id, at, left };
+  }
+  return best && { id: best.id, at: best.at };
+}
+
+/** What a slice's last page means for its run. */
+export function afterSliceDone(facts: {
+  /** Slices still live besides this one. */
+  othersLive: number;
+  parallelism: number;
+  runRunning: boolean;
+}): { finishRun: boolean; split: boolean } {
+  if (facts.othersLive === 0) return { finishRun: true, split: false };
+  // Fewer live than asked: take half of the longest one (work stealing); the knob turned
+  // down means finishing slices are simply not replaced.
+  return { finishRun: false, split: facts.runRunning && facts.othersLive < facts.parallelism };
+}
+
+/** How many splits bring a run from `live` slices up to `parallelism`. */
+export function splitsToReach(live: number, parallelism: number): number {
+  return Math.max(0, Math.min(parallelism, MAX_PARALLELISM) - live);
+}

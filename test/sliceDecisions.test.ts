@@ -1,0 +1,184 @@
+/**
+ * The rules of parallel runs as pure functions, table by table: how many
+ * slices a start gets (or why it runs as one chain), where the table is cut,
+ * which slice is split and where, and what a slice's end means for its run.
+ */
+import { describe, expect, test } from "vitest";
+import {
+  MAX_PARALLELISM,
+  afterSliceDone,
+  initialSlices,
+  parallelismFor,
+  pickSplit,
+  splitsToReach,
+  type LiveSlice,
+  type ParallelFacts,
+} from "../src/component/sliceDecisions.js";
+
+const bounds = { first: 1_000, last: 2_000 };
+const asked: ParallelFacts = {
+  requested: 4,
+  customRange: false,
+  retry: false,
+  cursorGiven: false,
+  bounds,
+};
+
+describe("parallelismFor", () => {
+  test.each<[string, Partial<ParallelFacts>, number, RegExp | null]>([
+    ["asked 4 over the default order", {}, 4, null],
+    ["not asked", { requested: undefined }, 1, null],
+    ["asked 1", { requested: 1 }, 1, null],
+    ["more than the most", { requested: 500 }, MAX_PARALLELISM, null],
+    ["a customRange", { customRange: true }, 1, /customRange/],
+    ["a retry of the ledger", { retry: true }, 1, /retry of the failure ledger/],
+    ["from a given cursor", { cursorGiven: true }, 1, /given cursor/],
+    ["an app that does not answer bounds", { bounds: undefined }, 1, /upgrade/],
+    ["an empty table", { bounds: null }, 1, /fewer than two/],
+    ["one document", { bounds: { first: 5, last: 5 } }, 1, /fewer than two/],
+  ])("%s", (_, facts, k, note) => {
+    const answer = parallelismFor({ ...asked, ...facts });
+    expect(answer.k).toBe(k);
+    if (note === null) expect(answer.note).toBeUndefined();
+    else expect(answer.note).toMatch(note);
+  });
+});
+
+describe("initialSlices", () => {
+  test("k equal spans of _creationTime, open below and above, each ending where the next starts", () => {
+    expect(initialSlices(bounds, 4)).toEqual([
+      { lo: null, hi: 1_250, stop: 1_250 },
+      { lo: 1_250, hi: 1_500, stop: 1_500 },
+      { lo: 1_500, hi: 1_750, stop: 1_750 },
+      { lo: 1_750, hi: null, stop: null },
+    ]);
+  });
+
+  test("every _creationTime, before, inside or after the bounds, is in exactly one slice", () => {
+    for (const k of [2, 3, 7, 8, MAX_PARALLELISM]) {
+      const slices = initialSlices(bounds, k);
+      expect(slices).toHaveLength(k);
+      for (const time of [0, 999.999, 1_000, 1_000.001, 1_333.33, 1_999, 2_000, 9e12]) {
+        const holders = slices.filter(
+          (s) => (s.lo === null || time >= s.lo) && (s.hi === null || time < s.hi),
+        );
+        expect(holders).toHaveLength(1);
+      }
+    }
+  });
+
+  test("a span too small to cut gives one slice over everything", () => {
+    const tiny = { first: 1e12, last: 1e12 + 1e-4 };
+    expect(initialSlices(tiny, 8).length).toBeLessThan(8);
+    expect(initialSlices({ first: 5, last: 5 }, 4)).toEqual([{ lo: null, hi: null, stop: null }]);
+  });
+});
+
+const slice = (over: Partial<LiveSlice> & { id: string }): LiveSlice => ({
+  lo: null,
+  stop: null,
+  position: null,
+  processed: 0,
+  batchSize: 10,
+  ...over,
+});
+
+describe("pickSplit", () => {
+  test("splits the slice with the most documents left, at the middle of what it has left", () => {
+    const answer = pickSplit(
+      [
+        // 100 documents over 100 ms so far, 200 ms left: about 200 documents left.
+        slice({ id: "a", lo: 1_000, stop: 1_300, position: 1_100, processed: 100 }),
+        // Denser: 100 documents in 50 ms, 250 ms left: about 500 left.
+        slice({ id: "b", lo: 1_300, stop: 1_600, position: 1_350, processed: 100 }),
+      ],
+      bounds,
+    );
+    expect(answer).toEqual({ id: "b", at: 1_475 });
+  });
+
+  test("an open last slice is measured up to the run's last known document", () => {
+    const answer = pickSplit(
+      [slice({ id: "last", lo: 1_500, stop: null, position: 1_600, processed: 100 })],
+      bounds,
+    );
+    expect(answer).toEqual({ id: "last", at: 1_800 });
+  });
+
+  test("a slice before its first batch is measured by the others' density", () => {
+    const answer = pickSplit(
+      [
+        slice({ id: "ran", lo: 1_000, stop: 1_100, position: 1_090, processed: 90 }),
+        slice({ id: "fresh", lo: 1_100, stop: 2_000 }),
+      ],
+      bounds,
+    );
+    expect(answer).toEqual({ id: "fresh", at: 1_550 });
+  });
+
+  test("with nothing measured yet, the longest span", () => {
+    expect(
+      pickSplit([slice({ id: "a", stop: 1_200 }), slice({ id: "b", lo: 1_200 })], bounds),
+    ).toEqual({ id: "b", at: 1_600 });
+  });
+
+  test("no split when no slice has two batches left, or nothing lies inside", () => {
+    // One document per ms, 15 ms left, batches of 10: under two batches.
+    expect(
+      pickSplit(
+        [slice({ id: "a", lo: 1_000, stop: 1_115, position: 1_100, processed: 100 })],
+        bounds,
+      ),
+    ).toBeNull();
+    // Past the run's last known document: nothing known to split.
+    expect(
+      pickSplit([slice({ id: "a", lo: 1_900, position: 2_100, processed: 50 })], bounds),
+    ).toBeNull();
+    expect(pickSplit([], bounds)).toBeNull();
+  });
+
+  test("the split point is strictly inside, so the halves are disjoint and both non-empty in time", () => {
+    const s = slice({ id: "a", lo: 1_000, stop: 1_900, position: 1_200, processed: 1_000 });
+    const { at } = pickSplit([s], bounds)!;
+    expect(at).toBeGreaterThan(1_200);
+    expect(at).toBeLessThan(1_900);
+  });
+});
+
+describe("afterSliceDone", () => {
+  test.each<[string, Parameters<typeof afterSliceDone>[0], ReturnType<typeof afterSliceDone>]>([
+    [
+      "the last live slice",
+      { othersLive: 0, parallelism: 4, runRunning: true },
+      { finishRun: true, split: false },
+    ],
+    [
+      "fewer live than asked",
+      { othersLive: 2, parallelism: 4, runRunning: true },
+      { finishRun: false, split: true },
+    ],
+    [
+      "as many as asked",
+      { othersLive: 4, parallelism: 4, runRunning: true },
+      { finishRun: false, split: false },
+    ],
+    [
+      "the knob turned down",
+      { othersLive: 3, parallelism: 1, runRunning: true },
+      { finishRun: false, split: false },
+    ],
+    [
+      "the run not running",
+      { othersLive: 1, parallelism: 4, runRunning: false },
+      { finishRun: false, split: false },
+    ],
+  ])("%s", (_, facts, answer) => {
+    expect(afterSliceDone(facts)).toEqual(answer);
+  });
+});
+
+test("splitsToReach: up to the asked number, never past the most, never negative", () => {
+  expect(splitsToReach(2, 6)).toBe(4);
+  expect(splitsToReach(6, 2)).toBe(0);
+  expect(splitsToReach(1, 1_000)).toBe(MAX_PARALLELISM - 1);
+});
