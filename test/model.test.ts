@@ -833,7 +833,7 @@ class Harness {
     const runningByName = new Map<string, number>();
     for (const status of now.runs) {
       // A rollout's verify pass writes nothing: the rollout checks below cover it.
-      if (status.mode === "verify") continue;
+      if (status.mode === "verify" || status.state === "unknown") continue;
       let run = this.runs.get(status.runId);
       if (run === undefined) {
         const table = TABLE[migOf(status.name)];

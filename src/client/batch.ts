@@ -154,6 +154,21 @@ function paginatorQuery<
   >;
 }
 
+/**
+ * The `_creationTime` of the table's first and newest documents, for a run
+ * over the default order: two one-document reads.
+ */
+export async function creationSpan<DataModel extends GenericDataModel>(
+  ctx: GenericMutationCtx<DataModel>,
+  spec: Pick<BatchSpec<DataModel, TableNamesInDataModel<DataModel>>, "table" | "customRange">,
+): Promise<{ first: number; newest: number } | undefined> {
+  if (spec.customRange !== undefined) return undefined;
+  const first = await ctx.db.query(spec.table).order("asc").first();
+  const newest = await ctx.db.query(spec.table).order("desc").first();
+  if (first === null || newest === null) return undefined;
+  return { first: first._creationTime as number, newest: newest._creationTime as number };
+}
+
 /** Checks a cursor against the migration's table and range without changing anything. */
 export async function checkCursor<
   DataModel extends GenericDataModel,
@@ -217,11 +232,16 @@ export async function runBatch<
 ): Promise<BatchResult> {
   const page = await readPage(ctx, spec, cursor, batchSize, options.capReads);
   const changed = await migrateDocs(ctx, spec, page.docs, options);
+  const last = page.docs.at(-1);
   return {
     continueCursor: page.continueCursor,
     isDone: page.isDone,
     processed: page.docs.length,
     changed,
+    // Over the default order, where the page ended lets status estimate the total.
+    ...(spec.customRange === undefined && last !== undefined
+      ? { reached: last._creationTime as number }
+      : {}),
   };
 }
 

@@ -21,10 +21,13 @@ import type { Rollouts } from "./index.js";
 const vWho = { by: v.optional(v.string()), reason: v.optional(v.string()) };
 
 export type CliVerbs = {
-  /** `npx convex run migrations:status --watch` */
+  /**
+   * `npx convex run migrations:status --watch`; by name:
+   * `'{names: ["migrations:setDefault", "users.fullName"]}'` or `'{rollouts: ["users.fullName"]}'`.
+   */
   status: RegisteredQuery<
     "internal",
-    { names?: string[]; limit?: number },
+    { names?: string[]; rollouts?: string[]; limit?: number },
     Promise<StatusWithContracts>
   >;
   /** `npx convex run migrations:cancel '{name: "migrations:setDefault"}'` */
@@ -77,7 +80,11 @@ export type CliVerbs = {
 
 /** What each verb takes: the validators its function checks the CLI's arguments with. */
 const verbArgs = {
-  status: { names: v.optional(v.array(v.string())), limit: v.optional(v.number()) },
+  status: {
+    names: v.optional(v.array(v.string())),
+    rollouts: v.optional(v.array(v.string())),
+    limit: v.optional(v.number()),
+  },
   cancel: { name: v.string() },
   cancelAll: {},
   pause: { name: v.string() },

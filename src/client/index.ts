@@ -272,13 +272,16 @@ export class Rollouts<DataModel extends GenericDataModel> {
   /**
    * Everything status shows: the most recent migrations and every rollout,
    * including those declared here that nobody has moved yet (in `schema`),
-   * and the latest runs. Needs `runQuery`. Everything in it is for operators:
-   * to show it in a browser, use `operatorApi()`, whose `status` asks the
-   * app's `authorize` first and can hide `migrateOne`'s error text.
+   * and the latest runs. Asked by name, exactly what is named: `names` may
+   * name migrations (one entry each, "unknown" for one that never ran) and
+   * rollouts; `rollouts` names rollouts only. Needs `runQuery`. Everything in
+   * it is for operators: to show it in a browser, use `operatorApi()`, whose
+   * `status` asks the app's `authorize` first and can hide `migrateOne`'s
+   * error text.
    */
   async status(
     ctx: RunQueryCtx,
-    { names, limit }: { names?: string[]; limit?: number } = {},
+    { names, rollouts, limit }: { names?: string[]; rollouts?: string[]; limit?: number } = {},
   ): Promise<StatusWithContracts> {
     const declared = await Promise.all(
       [...this.rollouts.values()].map(async ({ rollout, spec }) => ({
@@ -286,8 +289,14 @@ export class Rollouts<DataModel extends GenericDataModel> {
         cliModule: this.verbsModule(getFunctionName(spec.backfill)),
       })),
     );
+    // A rollout's name is not a function name: keep it as written.
+    const isRollout = (name: string) => this.rollouts.has(name.trim());
     const status = await ctx.runQuery(this.component.lib.status, {
-      names: names?.map((n) => this.qualify(n)),
+      names: names?.filter((n) => !isRollout(n)).map((n) => this.qualify(n)),
+      rollouts:
+        names === undefined && rollouts === undefined
+          ? undefined
+          : [...(rollouts ?? []), ...(names ?? []).filter(isRollout)].map((n) => n.trim()),
       limit,
       declared,
     });

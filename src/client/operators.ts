@@ -164,7 +164,7 @@ export function operatorFunctions<DataModel extends GenericDataModel>(
         // Only a migration that has run: a name from a browser must never lead
         // the component to call some other function of the app.
         const [current] = await rollouts.getStatus(ctx, { migrations: [name] });
-        if (current === undefined) {
+        if (current === undefined || current.state === "unknown") {
           throw rolloutError(
             "UnknownMigration",
             `${name} has never run, so it has no failures to retry. Status lists the migrations that ran.`,

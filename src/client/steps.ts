@@ -9,6 +9,7 @@ import { PROTOCOL_VERSION } from "../shared/protocol.js";
 import type { Description, OnError, Step } from "../shared/validators.js";
 import {
   checkCursor,
+  creationSpan,
   dryRunBatch,
   retryDocs,
   runBatch,
@@ -37,11 +38,13 @@ export async function answerStep<DataModel extends GenericDataModel>(
   switch (step.kind) {
     case "describe": {
       await checkCursor(ctx, spec, step.cursor);
+      const span = step.cursor === null ? await creationSpan(ctx, spec) : undefined;
       const description: Description = {
         protocol: PROTOCOL_VERSION,
         table: spec.table,
         batchSize,
         onError,
+        ...(span !== undefined ? { span } : {}),
       };
       return description;
     }

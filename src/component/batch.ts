@@ -127,6 +127,7 @@ export async function executeBatch(
         ),
     retries: undefined,
     error: undefined,
+    ...(result.reached !== undefined ? { reached: result.reached } : {}),
   };
   if (!result.isDone) {
     await ctx.db.patch("runs", run._id, {

@@ -134,3 +134,32 @@ export async function storedRolloutStatus(
 ): Promise<RolloutStatus> {
   return await rolloutStatus(ctx, rollout, rollout);
 }
+
+/** A name status was given that names a rollout: declared by the app, or moved before. */
+export async function isRolloutName(
+  ctx: QueryCtx,
+  name: string,
+  declared: Pick<DeclaredRollout, "name">[],
+): Promise<boolean> {
+  return declared.some((d) => d.name === name) || (await getRollout(ctx, name)) !== null;
+}
+
+/** The status of a rollout asked for by name, or `UnknownRollout` listing the declared ones. */
+export async function namedRolloutStatus(
+  ctx: QueryCtx,
+  name: string,
+  declared: (Pick<DeclaredRollout, "name" | "backfill" | "hasVerify"> & { cliModule: string })[],
+): Promise<RolloutStatus> {
+  const stored = await getRollout(ctx, name);
+  const current = declared.find((d) => d.name === name);
+  if (current !== undefined) return await rolloutStatus(ctx, stored, current);
+  if (stored !== null) return await storedRolloutStatus(ctx, stored);
+  throw rolloutError(
+    "UnknownRollout",
+    `No rollout named "${name}" is declared or has moved here. ` +
+      (declared.length > 0
+        ? `Declared: ${declared.map((d) => d.name).join(", ")}.`
+        : `Run \`npx convex run migrations:status\` to list rollouts.`),
+    { name },
+  );
+}

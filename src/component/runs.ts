@@ -6,6 +6,7 @@ import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
 import { cancelPendingJob, driverOfRun } from "./drivers.js";
 import { migrationRow, stillFailing } from "./ledger.js";
+import { progressOf } from "../shared/progress.js";
 
 /** How many failures status shows per migration. */
 export const STATUS_FAILURES = 3;
@@ -84,18 +85,14 @@ function rateOf(run: Doc<"runs">): number | null {
 
 export async function toStatus(ctx: QueryCtx, run: Doc<"runs">): Promise<MigrationStatus> {
   const rate = rateOf(run);
-  const estimate = run.estimatedTotal ?? null;
-  const done = run.state === "done";
-  const percent = done
-    ? 100
-    : estimate === null || estimate === 0
-      ? null
-      : // An estimate can be low (the table grew): stay below 100 until done.
-        Math.min(99.9, Math.round((run.processed / estimate) * 1000) / 10);
-  const etaMs =
-    done || estimate === null || rate === null || rate === 0
-      ? null
-      : Math.round((Math.max(0, estimate - run.processed) / rate) * 1000);
+  const progress = progressOf({
+    done: run.state === "done",
+    processed: run.processed,
+    estimatedTotal: run.estimatedTotal,
+    span: run.span,
+    reached: run.reached,
+    rate,
+  });
   return {
     name: run.name,
     runId: run._id,
@@ -112,9 +109,7 @@ export async function toStatus(ctx: QueryCtx, run: Doc<"runs">): Promise<Migrati
     adaptive: run.adaptive,
     delayMs: run.delayMs,
     rate: rate === null ? null : Math.round(rate),
-    estimatedTotal: estimate,
-    percent,
-    etaMs,
+    ...progress,
     by: run.by,
     cursor: run.cursor,
     startedAt: run.startedAt,
@@ -124,6 +119,49 @@ export async function toStatus(ctx: QueryCtx, run: Doc<"runs">): Promise<Migrati
     failedDocumentId: run.failedDocumentId,
     next: run.next.map((migration) => migration.name),
     commands: commandsFor(run),
+  };
+}
+
+/**
+ * A named migration that never ran here, as status answers it (the drop-in's
+ * `getStatus` answers "unknown" too): its commands start it or plan it.
+ */
+export function unknownStatus(name: string): MigrationStatus {
+  const verbs = name.includes(":") ? name.slice(0, name.lastIndexOf(":")) : "migrations";
+  const start = `npx convex run ${name}`;
+  const watch = `npx convex run ${verbs}:status --watch`;
+  return {
+    name,
+    runId: "",
+    state: "unknown",
+    mode: "all",
+    isDone: false,
+    processed: 0,
+    changed: 0,
+    failed: 0,
+    failures: [],
+    onError: "stop",
+    batches: 0,
+    batchSize: 0,
+    adaptive: true,
+    delayMs: 0,
+    rate: null,
+    estimatedTotal: null,
+    percent: null,
+    etaMs: null,
+    cursor: null,
+    startedAt: 0,
+    attemptStartedAt: 0,
+    next: [],
+    commands: {
+      watch,
+      start,
+      cancel: watch,
+      pause: watch,
+      resume: start,
+      startOver: start,
+      retryFailed: start,
+    },
   };
 }
 

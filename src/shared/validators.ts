@@ -81,6 +81,11 @@ export const vDescription = v.object({
   batchSize: v.union(v.number(), v.null()),
   /** What runs do by default when migrateOne throws. */
   onError: vOnError,
+  /**
+   * Over the default order from the start: the `_creationTime` of the table's
+   * first and newest documents, so status can estimate a first run's total.
+   */
+  span: v.optional(v.object({ first: v.number(), newest: v.number() })),
 });
 export type Description = Infer<typeof vDescription>;
 
@@ -106,6 +111,8 @@ export const vBatchResult = v.object({
   processed: v.number(),
   /** Documents that `migrateOne` patched (returned a non-empty object for). */
   changed: v.number(),
+  /** Over the default order: the `_creationTime` of the page's last document. */
+  reached: v.optional(v.number()),
 });
 export type BatchResult = Infer<typeof vBatchResult>;
 
@@ -141,12 +148,16 @@ export const vCommands = v.object({
 });
 export type Commands = Infer<typeof vCommands>;
 
+/** A migration's state in status: a run's, or "unknown" for a named one that never ran here. */
+export const vMigrationState = v.union(vRunState, v.literal("unknown"));
+export type MigrationState = Infer<typeof vMigrationState>;
+
 /** The status of one migration: its latest run. */
 export const vMigrationStatus = v.object({
   name: v.string(),
-  /** This run's id; every run is kept (see `history`). */
+  /** This run's id; every run is kept (see `history`). Empty when `state` is "unknown". */
   runId: v.string(),
-  state: vRunState,
+  state: vMigrationState,
   /**
    * "all" goes over the range; "retryFailed" over the failure ledger only;
    * "verify" is a rollout's verify pass (named after the rollout).
@@ -171,8 +182,16 @@ export const vMigrationStatus = v.object({
   delayMs: v.number(),
   /** Documents per second over the last few batches; null before there is a measure. */
   rate: v.union(v.number(), v.null()),
-  /** An estimate of the documents in range, where one exists (a previous run, or given). */
+  /**
+   * An estimate of the documents in range, where one exists: given, a previous
+   * run's count, or (`estimateFrom: "creationTime"`) estimated from the cursor.
+   */
   estimatedTotal: v.union(v.number(), v.null()),
+  /**
+   * "creationTime": `estimatedTotal` is estimated from where the cursor lies
+   * between the table's first and newest documents when the run started; rough.
+   */
+  estimateFrom: v.optional(v.literal("creationTime")),
   /** Progress against the estimate, never above 100; null without an estimate. */
   percent: v.union(v.number(), v.null()),
   /** Time left at the current rate, in ms; null without an estimate or a rate. */

@@ -48,6 +48,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           delayMs: number;
           endedAt?: number;
           error?: string;
+          estimateFrom?: "creationTime";
           estimatedTotal: number | null;
           etaMs: number | null;
           failed: number;
@@ -63,7 +64,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           rate: number | null;
           runId: string;
           startedAt: number;
-          state: "running" | "paused" | "done" | "failed" | "canceled";
+          state:
+            "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
         },
         Name
       >;
@@ -91,6 +93,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           delayMs: number;
           endedAt?: number;
           error?: string;
+          estimateFrom?: "creationTime";
           estimatedTotal: number | null;
           etaMs: number | null;
           failed: number;
@@ -106,7 +109,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           rate: number | null;
           runId: string;
           startedAt: number;
-          state: "running" | "paused" | "done" | "failed" | "canceled";
+          state:
+            "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
         }>,
         Name
       >;
@@ -134,6 +138,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           delayMs: number;
           endedAt?: number;
           error?: string;
+          estimateFrom?: "creationTime";
           estimatedTotal: number | null;
           etaMs: number | null;
           failed: number;
@@ -149,7 +154,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           rate: number | null;
           runId: string;
           startedAt: number;
-          state: "running" | "paused" | "done" | "failed" | "canceled";
+          state:
+            "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
         },
         Name
       >;
@@ -177,6 +183,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           delayMs: number;
           endedAt?: number;
           error?: string;
+          estimateFrom?: "creationTime";
           estimatedTotal: number | null;
           etaMs: number | null;
           failed: number;
@@ -192,7 +199,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           rate: number | null;
           runId: string;
           startedAt: number;
-          state: "running" | "paused" | "done" | "failed" | "canceled";
+          state:
+            "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
         },
         Name
       >;
@@ -220,6 +228,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           delayMs: number;
           endedAt?: number;
           error?: string;
+          estimateFrom?: "creationTime";
           estimatedTotal: number | null;
           etaMs: number | null;
           failed: number;
@@ -235,7 +244,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           rate: number | null;
           runId: string;
           startedAt: number;
-          state: "running" | "paused" | "done" | "failed" | "canceled";
+          state:
+            "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
         },
         Name
       >;
@@ -295,6 +305,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             delayMs: number;
             endedAt?: number;
             error?: string;
+            estimateFrom?: "creationTime";
             estimatedTotal: number | null;
             etaMs: number | null;
             failed: number;
@@ -310,7 +321,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             rate: number | null;
             runId: string;
             startedAt: number;
-            state: "running" | "paused" | "done" | "failed" | "canceled";
+            state:
+              "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
           }>;
         },
         Name
@@ -354,6 +366,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             delayMs: number;
             endedAt?: number;
             error?: string;
+            estimateFrom?: "creationTime";
             estimatedTotal: number | null;
             etaMs: number | null;
             failed: number;
@@ -369,7 +382,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             rate: number | null;
             runId: string;
             startedAt: number;
-            state: "running" | "paused" | "done" | "failed" | "canceled";
+            state:
+              "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
           };
         },
         Name
@@ -386,6 +400,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           }>;
           limit?: number;
           names?: Array<string>;
+          rollouts?: Array<string>;
         },
         {
           history: Array<{
@@ -408,6 +423,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             delayMs: number;
             endedAt?: number;
             error?: string;
+            estimateFrom?: "creationTime";
             estimatedTotal: number | null;
             etaMs: number | null;
             failed: number;
@@ -423,7 +439,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             rate: number | null;
             runId: string;
             startedAt: number;
-            state: "running" | "paused" | "done" | "failed" | "canceled";
+            state:
+              "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
           }>;
           migrations: Array<{
             adaptive: boolean;
@@ -445,6 +462,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             delayMs: number;
             endedAt?: number;
             error?: string;
+            estimateFrom?: "creationTime";
             estimatedTotal: number | null;
             etaMs: number | null;
             failed: number;
@@ -460,7 +478,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             rate: number | null;
             runId: string;
             startedAt: number;
-            state: "running" | "paused" | "done" | "failed" | "canceled";
+            state:
+              "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
           }>;
           rollouts: Array<{
             backfill: {
@@ -485,6 +504,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                 delayMs: number;
                 endedAt?: number;
                 error?: string;
+                estimateFrom?: "creationTime";
                 estimatedTotal: number | null;
                 etaMs: number | null;
                 failed: number;
@@ -504,7 +524,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                 rate: number | null;
                 runId: string;
                 startedAt: number;
-                state: "running" | "paused" | "done" | "failed" | "canceled";
+                state:
+                  | "running"
+                  | "paused"
+                  | "done"
+                  | "failed"
+                  | "canceled"
+                  | "unknown";
               } | null;
             };
             hasVerify: boolean;
@@ -565,6 +591,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           delayMs: number;
           endedAt?: number;
           error?: string;
+          estimateFrom?: "creationTime";
           estimatedTotal: number | null;
           etaMs: number | null;
           failed: number;
@@ -580,7 +607,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           rate: number | null;
           runId: string;
           startedAt: number;
-          state: "running" | "paused" | "done" | "failed" | "canceled";
+          state:
+            "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
         },
         Name
       >;
@@ -623,6 +651,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               delayMs: number;
               endedAt?: number;
               error?: string;
+              estimateFrom?: "creationTime";
               estimatedTotal: number | null;
               etaMs: number | null;
               failed: number;
@@ -642,7 +671,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               rate: number | null;
               runId: string;
               startedAt: number;
-              state: "running" | "paused" | "done" | "failed" | "canceled";
+              state:
+                | "running"
+                | "paused"
+                | "done"
+                | "failed"
+                | "canceled"
+                | "unknown";
             } | null;
           };
           hasVerify: boolean;
@@ -710,6 +745,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               delayMs: number;
               endedAt?: number;
               error?: string;
+              estimateFrom?: "creationTime";
               estimatedTotal: number | null;
               etaMs: number | null;
               failed: number;
@@ -729,7 +765,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               rate: number | null;
               runId: string;
               startedAt: number;
-              state: "running" | "paused" | "done" | "failed" | "canceled";
+              state:
+                | "running"
+                | "paused"
+                | "done"
+                | "failed"
+                | "canceled"
+                | "unknown";
             } | null;
           };
           hasVerify: boolean;
@@ -797,6 +839,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               delayMs: number;
               endedAt?: number;
               error?: string;
+              estimateFrom?: "creationTime";
               estimatedTotal: number | null;
               etaMs: number | null;
               failed: number;
@@ -816,7 +859,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               rate: number | null;
               runId: string;
               startedAt: number;
-              state: "running" | "paused" | "done" | "failed" | "canceled";
+              state:
+                | "running"
+                | "paused"
+                | "done"
+                | "failed"
+                | "canceled"
+                | "unknown";
             } | null;
           };
           hasVerify: boolean;

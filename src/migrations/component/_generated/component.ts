@@ -48,6 +48,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           delayMs: number;
           endedAt?: number;
           error?: string;
+          estimateFrom?: "creationTime";
           estimatedTotal: number | null;
           etaMs: number | null;
           failed: number;
@@ -63,7 +64,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           rate: number | null;
           runId: string;
           startedAt: number;
-          state: "running" | "paused" | "done" | "failed" | "canceled";
+          state:
+            "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
         },
         Name
       >;
@@ -91,6 +93,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           delayMs: number;
           endedAt?: number;
           error?: string;
+          estimateFrom?: "creationTime";
           estimatedTotal: number | null;
           etaMs: number | null;
           failed: number;
@@ -106,7 +109,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           rate: number | null;
           runId: string;
           startedAt: number;
-          state: "running" | "paused" | "done" | "failed" | "canceled";
+          state:
+            "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
         }>,
         Name
       >;
@@ -134,6 +138,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           delayMs: number;
           endedAt?: number;
           error?: string;
+          estimateFrom?: "creationTime";
           estimatedTotal: number | null;
           etaMs: number | null;
           failed: number;
@@ -149,7 +154,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           rate: number | null;
           runId: string;
           startedAt: number;
-          state: "running" | "paused" | "done" | "failed" | "canceled";
+          state:
+            "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
         },
         Name
       >;
@@ -177,6 +183,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           delayMs: number;
           endedAt?: number;
           error?: string;
+          estimateFrom?: "creationTime";
           estimatedTotal: number | null;
           etaMs: number | null;
           failed: number;
@@ -192,7 +199,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           rate: number | null;
           runId: string;
           startedAt: number;
-          state: "running" | "paused" | "done" | "failed" | "canceled";
+          state:
+            "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
         },
         Name
       >;
@@ -220,6 +228,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           delayMs: number;
           endedAt?: number;
           error?: string;
+          estimateFrom?: "creationTime";
           estimatedTotal: number | null;
           etaMs: number | null;
           failed: number;
@@ -235,7 +244,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           rate: number | null;
           runId: string;
           startedAt: number;
-          state: "running" | "paused" | "done" | "failed" | "canceled";
+          state:
+            "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
         },
         Name
       >;
@@ -356,6 +366,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             delayMs: number;
             endedAt?: number;
             error?: string;
+            estimateFrom?: "creationTime";
             estimatedTotal: number | null;
             etaMs: number | null;
             failed: number;
@@ -371,7 +382,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             rate: number | null;
             runId: string;
             startedAt: number;
-            state: "running" | "paused" | "done" | "failed" | "canceled";
+            state:
+              "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
           }>;
         },
         Name
@@ -442,6 +454,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             delayMs: number;
             endedAt?: number;
             error?: string;
+            estimateFrom?: "creationTime";
             estimatedTotal: number | null;
             etaMs: number | null;
             failed: number;
@@ -457,7 +470,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             rate: number | null;
             runId: string;
             startedAt: number;
-            state: "running" | "paused" | "done" | "failed" | "canceled";
+            state:
+              "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
           };
         },
         Name
@@ -474,6 +488,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           }>;
           limit?: number;
           names?: Array<string>;
+          rollouts?: Array<string>;
         },
         {
           history: Array<{
@@ -496,6 +511,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             delayMs: number;
             endedAt?: number;
             error?: string;
+            estimateFrom?: "creationTime";
             estimatedTotal: number | null;
             etaMs: number | null;
             failed: number;
@@ -511,7 +527,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             rate: number | null;
             runId: string;
             startedAt: number;
-            state: "running" | "paused" | "done" | "failed" | "canceled";
+            state:
+              "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
           }>;
           migrations: Array<{
             adaptive: boolean;
@@ -533,6 +550,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             delayMs: number;
             endedAt?: number;
             error?: string;
+            estimateFrom?: "creationTime";
             estimatedTotal: number | null;
             etaMs: number | null;
             failed: number;
@@ -548,7 +566,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             rate: number | null;
             runId: string;
             startedAt: number;
-            state: "running" | "paused" | "done" | "failed" | "canceled";
+            state:
+              "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
           }>;
           rollouts: Array<{
             backfill: {
@@ -573,6 +592,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                 delayMs: number;
                 endedAt?: number;
                 error?: string;
+                estimateFrom?: "creationTime";
                 estimatedTotal: number | null;
                 etaMs: number | null;
                 failed: number;
@@ -592,7 +612,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                 rate: number | null;
                 runId: string;
                 startedAt: number;
-                state: "running" | "paused" | "done" | "failed" | "canceled";
+                state:
+                  | "running"
+                  | "paused"
+                  | "done"
+                  | "failed"
+                  | "canceled"
+                  | "unknown";
               } | null;
             };
             hasVerify: boolean;
@@ -653,6 +679,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           delayMs: number;
           endedAt?: number;
           error?: string;
+          estimateFrom?: "creationTime";
           estimatedTotal: number | null;
           etaMs: number | null;
           failed: number;
@@ -668,7 +695,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           rate: number | null;
           runId: string;
           startedAt: number;
-          state: "running" | "paused" | "done" | "failed" | "canceled";
+          state:
+            "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
         },
         Name
       >;
@@ -711,6 +739,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               delayMs: number;
               endedAt?: number;
               error?: string;
+              estimateFrom?: "creationTime";
               estimatedTotal: number | null;
               etaMs: number | null;
               failed: number;
@@ -730,7 +759,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               rate: number | null;
               runId: string;
               startedAt: number;
-              state: "running" | "paused" | "done" | "failed" | "canceled";
+              state:
+                | "running"
+                | "paused"
+                | "done"
+                | "failed"
+                | "canceled"
+                | "unknown";
             } | null;
           };
           hasVerify: boolean;
@@ -798,6 +833,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               delayMs: number;
               endedAt?: number;
               error?: string;
+              estimateFrom?: "creationTime";
               estimatedTotal: number | null;
               etaMs: number | null;
               failed: number;
@@ -817,7 +853,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               rate: number | null;
               runId: string;
               startedAt: number;
-              state: "running" | "paused" | "done" | "failed" | "canceled";
+              state:
+                | "running"
+                | "paused"
+                | "done"
+                | "failed"
+                | "canceled"
+                | "unknown";
             } | null;
           };
           hasVerify: boolean;
@@ -885,6 +927,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               delayMs: number;
               endedAt?: number;
               error?: string;
+              estimateFrom?: "creationTime";
               estimatedTotal: number | null;
               etaMs: number | null;
               failed: number;
@@ -904,7 +947,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               rate: number | null;
               runId: string;
               startedAt: number;
-              state: "running" | "paused" | "done" | "failed" | "canceled";
+              state:
+                | "running"
+                | "paused"
+                | "done"
+                | "failed"
+                | "canceled"
+                | "unknown";
             } | null;
           };
           hasVerify: boolean;
