@@ -369,7 +369,7 @@ describe("several rollouts", () => {
   test("on different tables move independently, in flight at once", async () => {
     const t = setup();
     await seedPosts(t, 120);
-    const users = (to: string) =>
+    const users = (to: Phase) =>
       t.mutation(internal.migrations.advance, { rollout: "users.splitName", to });
     await users("dualWrite");
     await advance(t, "dualWrite");

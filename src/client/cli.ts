@@ -14,7 +14,13 @@ import {
 } from "convex/server";
 import { v, type ObjectType, type PropertyValidators } from "convex/values";
 import type { Same } from "../shared/pin.js";
-import type { DryRunReport, MigrationStatus, RolloutStatus } from "../shared/validators.js";
+import {
+  vPhaseArg,
+  type DryRunReport,
+  type MigrationStatus,
+  type Phase,
+  type RolloutStatus,
+} from "../shared/validators.js";
 import type { StatusWithContracts } from "./contract.js";
 import type { Rollouts } from "./index.js";
 
@@ -65,7 +71,7 @@ export type CliVerbs = {
   /** `npx convex run migrations:advance '{rollout: "users.fullName", to: "dualWrite"}'` */
   advance: RegisteredMutation<
     "internal",
-    { rollout: string; to: string; by?: string; reason?: string },
+    { rollout: string; to: Phase; by?: string; reason?: string },
     Promise<RolloutStatus>
   >;
   /** `npx convex run migrations:rollback '{rollout: "users.fullName", reason: "p99 up"}'` */
@@ -102,7 +108,7 @@ const verbArgs = {
     reset: v.optional(v.boolean()),
     maxBatches: v.optional(v.number()),
   },
-  advance: { rollout: v.string(), to: v.string(), ...vWho },
+  advance: { rollout: v.string(), to: vPhaseArg, ...vWho },
   rollback: { rollout: v.string(), ...vWho },
   verify: { rollout: v.string() },
 };

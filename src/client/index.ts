@@ -21,6 +21,7 @@ import {
   type DryRunReport,
   type MigrationStatus,
   type OnError,
+  type Phase,
   type RolloutStatus,
   type StartResult,
 } from "../shared/validators.js";
@@ -57,6 +58,7 @@ export type {
   DryRunReport,
   Failure,
   Gate,
+  MigrationState,
   MigrationStatus,
   OnError,
   Operator,
@@ -102,8 +104,18 @@ export { runToCompletion } from "./actions.js";
 /** Options for starting a run from server code. */
 export type RunOptions = Omit<MigrationArgs, "fn" | "step" | "next">;
 
-/** What starting a migration answers: a status, or in a dry run the plan report. */
-export type RunResult = StartResult | DryRunReport;
+/** A before/after pair of a dry run, typed as the migration's table's documents. */
+export type SampleOf<Doc> = { id: string; before: Doc; after: Doc | null };
+
+/** A dry run's plan report whose samples are documents of the migration's table. */
+export type DryRunReportOf<Doc> = Omit<DryRunReport, "samples"> & { samples: SampleOf<Doc>[] };
+
+/**
+ * What starting a migration answers: a status, or in a dry run the plan
+ * report (its samples typed as `Doc`, when the table is known).
+ */
+export type RunResult<Doc = never> =
+  StartResult | ([Doc] extends [never] ? DryRunReport : DryRunReportOf<Doc>);
 
 /** A declarative spec as `reshape()` hands it on, its types checked by `reshape()`'s signature. */
 type DeclarativeArgs = Parameters<typeof declareRollout>[1];
@@ -152,12 +164,16 @@ export class Rollouts<DataModel extends GenericDataModel> {
    * ```
    * Returning an object from `migrateOne` patches the document with it.
    */
-  define(
-    spec: MigrationSpec<DataModel> & {
+  define<Spec extends MigrationSpec<DataModel>>(
+    spec: Spec & {
       /** What runs do when migrateOne throws: "stop" (default) or "skip" and record it. */
       onError?: OnError;
     },
-  ): RegisteredMutation<"internal", MigrationArgs, Promise<RunResult>> {
+  ): RegisteredMutation<
+    "internal",
+    MigrationArgs,
+    Promise<RunResult<DocumentByName<DataModel, Spec["table"]>>>
+  > {
     checkBatchSize(spec.batchSize, MAX_BATCH_SIZE);
     const steps = {
       // The union of per-table specs, seen as one spec over "some table".
@@ -176,7 +192,10 @@ export class Rollouts<DataModel extends GenericDataModel> {
     >;
     return builder({
       args: vMigrationArgs,
-      handler: async (ctx, { step, ...args }): Promise<RunResult> => {
+      handler: async (
+        ctx,
+        { step, ...args },
+      ): Promise<RunResult<DocumentByName<DataModel, Spec["table"]>>> => {
         // The component's calls: step answers are for it only, not for people.
         if (step !== undefined) return (await answerStep(ctx, step, steps)) as RunResult;
         // Called by a person (CLI, dashboard) or a runner: start, resume or dry-run.
@@ -491,7 +510,7 @@ export class Rollouts<DataModel extends GenericDataModel> {
   async advance(
     ctx: RunMutationCtx,
     rollout: string | { name: string },
-    to: string,
+    to: Phase,
     who: { by?: string; reason?: string } = {},
   ): Promise<RolloutStatus> {
     const { spec, rollout: declared } = this.declaredRollout(nameOfRollout(rollout));

@@ -22,10 +22,12 @@ import { rolloutError } from "../shared/errors.js";
 import {
   vMigrationStatus,
   vOperatorStatus,
+  vPhaseArg,
   vRolloutStatus,
   type MigrationStatus,
   type Operator,
   type OperatorStatus,
+  type Phase,
   type RolloutStatus,
 } from "../shared/validators.js";
 import type { Rollouts } from "./index.js";
@@ -75,7 +77,7 @@ export type OperatorFunctions = {
   /** Moves a rollout one phase forward if its gate is open; `by` is the caller. */
   advance: RegisteredMutation<
     "public",
-    { rollout: string; to: string; reason?: string },
+    { rollout: string; to: Phase; reason?: string },
     Promise<RolloutStatus>
   >;
   /** Moves a rollout one phase back; the reason is required and kept in its transitions. */
@@ -189,7 +191,7 @@ export function operatorFunctions<DataModel extends GenericDataModel>(
       },
     }),
     advance: mutation({
-      args: { rollout: v.string(), to: v.string(), reason: v.optional(v.string()) },
+      args: { rollout: v.string(), to: vPhaseArg, reason: v.optional(v.string()) },
       returns: vRolloutStatus,
       handler: async (ctx, { rollout, to, reason }): Promise<RolloutStatus> => {
         const who = await caller(ctx, true);

@@ -235,6 +235,15 @@ export const vPhase = v.union(
 export type Phase = Infer<typeof vPhase>;
 
 /**
+ * A phase a caller names (`advance`'s `to`): typed as the phases, so the
+ * app's calls are checked, but checked at run time as a string, so that a
+ * phase misspelled on the CLI is refused by the component with a message
+ * naming the phases and the next command (a union validator's refusal says
+ * neither).
+ */
+export const vPhaseArg = v.string() as unknown as typeof vPhase;
+
+/**
  * A rollout as the app declares it (`migrations.rollout()`), sent with every
  * call that moves, verifies or shows it: the component stores nothing until a
  * rollout is moved, so the app's declaration is what names its backfill.
