@@ -123,7 +123,7 @@ export async function rolloutStatus(
     hasVerify: declared.hasVerify,
     verify: facts.verify,
     transitions: transitions.map(({ from, to, at, by, reason }) => ({ from, to, at, by, reason })),
-    updatedAt: rollout?.updatedAt ?? 0,
+    ...(rollout ? { updatedAt: rollout.updatedAt } : {}),
   };
 }
 

@@ -5,7 +5,7 @@ import type { Commands, Failure, MigrationStatus } from "../shared/validators.js
 import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
 import { cancelPendingJob, driverOfRun } from "./drivers.js";
-import { migrationRow, stillFailing } from "./ledger.js";
+import { isOurRow, migrationRow, stillFailing } from "./ledger.js";
 import { progressOf } from "../shared/progress.js";
 
 /** How many failures status shows per migration. */
@@ -205,16 +205,43 @@ export async function stopRun(
   return { ...run, ...patch };
 }
 
-/** The latest run of a migration, or `UnknownMigration`. */
+/** How many migrations a "did you mean" looks through: an error path, still bounded. */
+const SUGGEST_SCAN = 200;
+
+/** The latest run of a migration, or `UnknownMigration` (with a name that has run, if one fits). */
 export async function requireRun(ctx: QueryCtx, name: string): Promise<Doc<"runs">> {
   const run = await latestRun(ctx, name);
   if (run === null) {
+    const similar = await similarName(ctx, name);
     throw rolloutError(
       "UnknownMigration",
-      `No migration named "${name}" has run here. Names look like "migrations:setDefault" ` +
-        `(file:export); run \`npx convex run migrations:status\` to list those that have.`,
-      { name },
+      similar !== null
+        ? `No migration named "${name}" has run here; did you mean "${similar}"? ` +
+            `Names are "file:export".`
+        : `No migration named "${name}" has run here. Names look like "migrations:setDefault" ` +
+            `(file:export); run \`npx convex run migrations:status\` to list those that have.`,
+      { name, ...(similar !== null ? { didYouMean: similar } : {}) },
     );
   }
   return run;
+}
+
+/**
+ * A migration that has run whose export is the one named ("x" or "other:x"
+ * for "migrations:x"), among the most recently started: people leave out the
+ * file, or name the wrong one.
+ */
+async function similarName(ctx: QueryCtx, name: string): Promise<string | null> {
+  const wanted = exportOf(canonicalName(name));
+  const rows = await ctx.db
+    .query("migrations")
+    .withIndex("by_updatedAt")
+    .order("desc")
+    .take(SUGGEST_SCAN);
+  const match = rows.find((row) => isOurRow(row) && exportOf(row.name) === wanted);
+  return match?.name ?? null;
+}
+
+function exportOf(name: string): string {
+  return name.slice(name.lastIndexOf(":") + 1);
 }

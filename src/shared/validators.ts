@@ -309,7 +309,8 @@ export const vRolloutStatus = v.object({
   verify: v.union(vVerifyStatus, v.null()),
   /** The latest transitions, newest first. */
   transitions: v.array(vTransition),
-  updatedAt: v.number(),
+  /** When it last moved; absent for a rollout nobody has moved yet. */
+  updatedAt: v.optional(v.number()),
 });
 export type RolloutStatus = Infer<typeof vRolloutStatus>;
 
