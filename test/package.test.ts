@@ -90,7 +90,7 @@ function exportTargets(pkg: PackageJson): string[] {
     else if (value !== null && typeof value === "object") Object.values(value).forEach(walk);
   };
   walk(pkg.exports);
-  walk([pkg.types, pkg.module, pkg.main]);
+  walk([pkg.types, pkg.module, pkg.main, pkg.bin]);
   return [...new Set(targets.map((target) => target.replace(/^\.\//, "")))];
 }
 
@@ -259,6 +259,16 @@ describe.concurrent("a fresh app on the tarball", () => {
       expect(ran.code, describeRun(`tsc ${version.stdout.trim()}`, ran)).toBe(0);
     }, 60_000);
   }
+
+  test("installs npx convex-rollouts watch, which says how to use it", async ({ expect }) => {
+    const ran = await run("npx", ["--no", "convex-rollouts", "--help"], app);
+    const output = describeRun("npx convex-rollouts --help", ran);
+    expect(ran.code, output).toBe(0);
+    expect(ran.stdout, output).toContain("Usage: npx convex-rollouts watch [--prod] [module]");
+    const wrong = await run("npx", ["--no", "convex-rollouts", "wach"], app);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('Unknown command "wach"');
+  }, 60_000);
 
   test("runs migrations with the app's own vitest, through convex-rollouts/test and convex-rollouts/migrations/test", async ({
     expect,
