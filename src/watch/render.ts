@@ -66,7 +66,7 @@ export function migrationLines(m: MigrationStatus, options: RenderOptions = {}):
     fraction === null ? "    –" : `${(fraction * 100).toFixed(fraction === 1 ? 0 : 1)}%`;
   const going = m.state === "running";
   const parts = [
-    progressBar(fraction, options.bar),
+    paint(progressBar(fraction, options.bar), STATE_COLORS[m.state], options.color),
     percent.padStart(6),
     counts(m).padEnd(15),
     going && m.rate !== null ? `${count(m.rate)}/s` : "",
