@@ -261,11 +261,13 @@ describe.concurrent("a fresh app on the tarball", () => {
   }
 
   test("installs npx convex-rollouts watch, which says how to use it", async ({ expect }) => {
-    const ran = await run("npx", ["--no", "convex-rollouts", "--help"], app);
+    // What npx runs: the bin npm linked on install (its shebang, its mode).
+    const bin = join(app, "node_modules", ".bin", "convex-rollouts");
+    const ran = await run(bin, ["--help"], app);
     const output = describeRun("npx convex-rollouts --help", ran);
     expect(ran.code, output).toBe(0);
     expect(ran.stdout, output).toContain("Usage: npx convex-rollouts watch [--prod] [module]");
-    const wrong = await run("npx", ["--no", "convex-rollouts", "wach"], app);
+    const wrong = await run(bin, ["wach"], app);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('Unknown command "wach"');
   }, 60_000);
