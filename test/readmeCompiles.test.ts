@@ -1,5 +1,5 @@
 /**
- * Every TypeScript block of the README is checked: a block marked
+ * Every TypeScript block of the README (and of the docs/ pages it links to) is checked: a block marked
  * `<!-- compiles: <app>/convex/<file> -->` is a whole module, as a user would
  * paste it, and must typecheck in place of that file in a copy of that app
  * under the tsconfig Convex's CLI writes for a new app (`strict`), imports,
@@ -8,7 +8,15 @@
  * finds in that file (which `npm run typecheck` checks).
  */
 import { execFile } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,7 +24,13 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, test } from "vitest";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const readme = readFileSync(join(root, "README.md"), "utf8");
+/** The README and the pages of docs/ it links to. */
+const pages = [
+  "README.md",
+  ...readdirSync(join(root, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => `docs/${f}`),
+];
 
 /** The tsconfig `npx convex dev` writes into a new app's convex/ folder (convex 1.48). */
 function convexTsconfig(): string {
@@ -27,25 +41,28 @@ function convexTsconfig(): string {
   return template.tsconfigCodegen();
 }
 
-const blocks = [...readme.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map((match) => {
-  const before = readme.slice(0, match.index);
-  // The markers directly above the block (blank lines between are fine).
-  const markers = /((?:<!-- [^>]* -->\s*)*)$/.exec(before)![1]!;
-  return {
-    lang: match[1]!,
-    code: match[2]!,
-    line: before.split("\n").length,
-    compiles: /<!-- compiles: (\S+) -->/.exec(markers)?.[1],
-    snippet: /<!-- snippet: (\S+) -->/.exec(markers)?.[1],
-  };
+const blocks = pages.flatMap((page) => {
+  const text = readFileSync(join(root, page), "utf8");
+  return [...text.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map((match) => {
+    const before = text.slice(0, match.index);
+    // The markers directly above the block (blank lines between are fine).
+    const markers = /((?:<!-- [^>]* -->\s*)*)$/.exec(before)![1]!;
+    return {
+      lang: match[1]!,
+      code: match[2]!,
+      where: `${page}:${before.split("\n").length}`,
+      compiles: /<!-- compiles: (\S+) -->/.exec(markers)?.[1],
+      snippet: /<!-- snippet: (\S+) -->/.exec(markers)?.[1],
+    };
+  });
 });
 const typescript = blocks.filter((b) => b.lang === "ts" || b.lang === "tsx");
 const whole = typescript.filter((b) => b.compiles !== undefined);
 
-test("every TypeScript block of the README is a whole module or an excerpt of a checked file", () => {
+test("every TypeScript block of the README and docs/ is a whole module or an excerpt of a checked file", () => {
   expect(whole.length).toBeGreaterThanOrEqual(3);
   const unchecked = typescript.filter((b) => b.compiles === undefined && b.snippet === undefined);
-  expect(unchecked.map((b) => `README.md:${b.line}`)).toEqual([]);
+  expect(unchecked.map((b) => b.where)).toEqual([]);
 });
 
 const scratch: string[] = [];
@@ -55,7 +72,7 @@ afterAll(() => {
 
 describe("whole modules of the README", () => {
   for (const block of whole) {
-    test(`README.md:${block.line} typechecks as ${block.compiles} under Convex's tsconfig`, async () => {
+    test(`${block.where} typechecks as ${block.compiles} under Convex's tsconfig`, async () => {
       const target = block.compiles!;
       const app = join(root, dirname(target));
       // Inside the repository, so the app's `convex-rollouts` imports resolve to the package itself.
