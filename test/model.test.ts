@@ -501,8 +501,10 @@ class Harness {
   }
 
   async status(): Promise<Status> {
+    // Asked by name, status answers exactly those: the model's migrations and rollouts.
     return (await this.t.query(query("status"), {
       names: MIGS.map(nameOf),
+      rollouts: Object.values(ROLLOUTS),
     })) as Status;
   }
 
@@ -543,7 +545,8 @@ class Harness {
     }
     return {
       docs,
-      latest: status.migrations,
+      // Asked by name, status answers "unknown" for those that never ran: the model has no run.
+      latest: status.migrations.filter((m) => m.state !== "unknown"),
       rollouts: status.rollouts.filter((r) => r.name.startsWith("model.")),
       runs,
       handles: new Map(handles),

@@ -182,7 +182,7 @@ function readNewGate(facts: GateFacts, advance: string, watch: string): Gate {
 
 /** "1 document", "2 documents". */
 function documents(count: number): string {
-  return count === 1 ? "1 document" : `${count.toLocaleString("en-US")} documents`;
+  return count === 1 ? "1 document" : `${count} documents`;
 }
 
 /**
