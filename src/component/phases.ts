@@ -46,6 +46,11 @@ export type GateFacts = {
   busyWith?: string;
   hasVerify: boolean;
   verify: VerifyStatus | null;
+  /**
+   * A run of the backfill migration (a retry of its ledger, a pass by hand) finished after the
+   * verify pass started: the documents it found may be converted since.
+   */
+  backfillRanSinceVerify?: boolean;
   verbs: string;
 };
 
@@ -157,6 +162,17 @@ function readNewGate(facts: GateFacts, advance: string, watch: string): Gate {
       open: false,
       detail: `the verify pass is ${verify.state} after ${documents(verify.checked)}`,
       command: verify.state === "running" ? watch : verifyCommand,
+    };
+  }
+  if (verify.mismatches > 0 && facts.backfillRanSinceVerify) {
+    return {
+      to,
+      open: false,
+      detail:
+        `verify found ${documents(verify.mismatches)} not in the new shape ` +
+        `(first: ${verify.firstMismatchIds.join(", ")}), but ${facts.backfillName} has run ` +
+        `since it started: verify again`,
+      command: verifyCommand,
     };
   }
   if (verify.mismatches > 0) {

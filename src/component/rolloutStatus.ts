@@ -62,6 +62,7 @@ export async function gateFacts(
     busyWith: await backfillBusyWith(ctx, declared),
     hasVerify: declared.hasVerify,
     verify: verifyRun ? verifyStatusOf(await withLiveState(ctx, verifyRun)) : null,
+    backfillRanSinceVerify: verifyRun !== null && (await ranSince(ctx, declared, verifyRun)),
     verbs,
   };
 }
@@ -79,6 +80,16 @@ async function laterFullPass(ctx: QueryCtx, own: Doc<"runs">): Promise<Doc<"runs
   const latest = (await migrationRow(ctx, own.name))?.fullPassRunId;
   const later = latest && latest !== own._id ? await ctx.db.get("runs", latest) : null;
   return later !== null && later._creationTime > own._creationTime ? later : own;
+}
+
+/** Whether a run of the backfill migration finished after the verify pass started. */
+async function ranSince(
+  ctx: QueryCtx,
+  declared: Pick<DeclaredRollout, "backfill">,
+  verifyRun: Doc<"runs">,
+): Promise<boolean> {
+  const latest = await latestRun(ctx, declared.backfill.name);
+  return latest?.state === "done" && (latest.endedAt ?? 0) > verifyRun.startedAt;
 }
 
 /**

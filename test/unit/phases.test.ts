@@ -292,6 +292,17 @@ describe("gateOf", () => {
       "verify found 2 documents not in the new shape (first: u1, u2)",
     ],
     [
+      "readNew: mismatches, but the backfill ran since the pass started: verify again",
+      "readNew",
+      {
+        verify: verifyPass({ mismatches: 2, firstMismatchIds: ["u1", "u2"] }),
+        backfillRanSinceVerify: true,
+      },
+      false,
+      VERIFY,
+      "but migrations:fillFullName has run since it started: verify again",
+    ],
+    [
       "readNew: one mismatch is one document",
       "readNew",
       { verify: verifyPass({ mismatches: 1, firstMismatchIds: ["u1"] }) },
