@@ -257,7 +257,8 @@ describe.concurrent("a fresh app on the tarball", () => {
         app,
       );
       expect(ran.code, describeRun(`tsc ${version.stdout.trim()}`, ran)).toBe(0);
-    }, 60_000);
+      // TypeScript 6's compiler takes over a minute on this app when the cores are shared.
+    }, 180_000);
   }
 
   test("installs npx convex-rollouts watch, which says how to use it", async ({ expect }) => {
