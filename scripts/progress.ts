@@ -1,8 +1,11 @@
 /**
- * Showing migration status on a terminal: live progress (a redrawn bar per
- * migration on a TTY, plain lines otherwise) and a final table.
+ * Showing migration status on a terminal: live progress (the bars of
+ * `npx convex-rollouts watch`, redrawn on a TTY, plain lines otherwise) and a
+ * final table.
  */
 import type { MigrationStatus } from "../src/client/index.js";
+import { cut, migrationLines } from "../src/watch/render.js";
+import { Screen } from "../src/watch/screen.js";
 
 export type Tracked = {
   /** The migration's name, "file:export". */
@@ -11,7 +14,6 @@ export type Tracked = {
   estimate: number;
 };
 
-const BAR = 16;
 const n = (x: number) => Math.round(x).toLocaleString("en-US");
 
 export function shortName(name: string): string {
@@ -22,81 +24,53 @@ export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 }
 
-function elapsed(status: MigrationStatus, now: number): number {
-  return (status.endedAt ?? now) - status.attemptStartedAt;
-}
-
-function rate(status: MigrationStatus, now: number): string {
-  const ms = elapsed(status, now);
-  return ms > 0 ? `${n((status.processed * 1000) / ms)} docs/s` : "";
-}
-
+/**
+ * Live progress of the tracked migrations, drawn by the renderer of
+ * `npx convex-rollouts watch` (src/watch/render.ts), so the demo shows what
+ * the command shows: redrawn in place on a TTY; otherwise a migration's lines
+ * when it changes state and every `every` batches.
+ */
 export class ProgressView {
-  private drawn = 0;
   private printed = new Map<string, string>();
-  private width: number;
+  private readonly screen: Screen;
 
-  /**
-   * @param tty redraw bars in place; otherwise print a line when a migration
-   *   changes state and every `every` batches.
-   */
   constructor(
     private tracked: Tracked[],
     private options: { tty: boolean; every: number; write?: (s: string) => void },
   ) {
-    this.width = Math.max(...tracked.map((m) => shortName(m.name).length));
+    const write = options.write ?? ((x: string) => process.stdout.write(x));
+    this.screen = new Screen({ tty: options.tty, write });
   }
 
-  update(statuses: MigrationStatus[], now = Date.now()): void {
+  update(statuses: MigrationStatus[]): void {
     const byName = new Map(statuses.map((s) => [s.name, s]));
-    if (this.options.tty) this.redraw(byName, now);
-    else this.printChanges(byName, now);
-  }
-
-  private write(s: string): void {
-    (this.options.write ?? ((x: string) => process.stdout.write(x)))(s);
-  }
-
-  private redraw(byName: Map<string, MigrationStatus>, now: number): void {
-    // Move up over the lines drawn last time, then rewrite each one.
-    let out = this.drawn > 0 ? `\x1b[${this.drawn}A` : "";
-    // Lines are cut to the terminal's width: a wrapped line would break the redraw.
-    const columns = (process.stdout.columns || 120) - 1;
-    for (const m of this.tracked) {
-      out += `\x1b[2K${this.bar(m, byName.get(m.name), now).slice(0, columns)}\n`;
+    if (this.options.tty) {
+      // Lines are cut to the terminal's width: a wrapped line would break the redraw.
+      const width = (process.stdout.columns || 120) - 1;
+      this.screen.draw(
+        this.tracked.flatMap((m) =>
+          this.lines(m, byName.get(m.name)).map((line) => cut(line, width)),
+        ),
+      );
+      return;
     }
-    this.drawn = this.tracked.length;
-    this.write(out);
-  }
-
-  private bar(m: Tracked, status: MigrationStatus | undefined, now: number): string {
-    const label = `  ${shortName(m.name).padEnd(this.width)}`;
-    if (status === undefined) return `${label} [${" ".repeat(BAR)}] waiting`;
-    const done = status.state === "done";
-    const fraction = done ? 1 : Math.min(1, status.processed / Math.max(1, m.estimate));
-    const full = Math.round(fraction * BAR);
-    const bar = "█".repeat(full) + "░".repeat(BAR - full);
-    const total = done ? n(status.processed) : `~${n(m.estimate)}`;
-    return (
-      // The state comes before the rate, so a narrow terminal cuts only the rate.
-      `${label} [${bar}] ${n(status.processed).padStart(6)}/${total.padEnd(7)}` +
-      ` ${status.state.padEnd(8)} ${n(status.batches).padStart(4)} batches  ${rate(status, now)}`
-    );
-  }
-
-  private printChanges(byName: Map<string, MigrationStatus>, now: number): void {
     for (const m of this.tracked) {
       const status = byName.get(m.name);
       if (status === undefined) continue;
       const mark = `${status.state}:${Math.floor(status.batches / this.options.every)}`;
       if (this.printed.get(m.name) === mark) continue;
       this.printed.set(m.name, mark);
-      this.write(
-        `  ${shortName(m.name).padEnd(this.width)}  ${status.state.padEnd(8)}` +
-          ` ${n(status.processed)}/${status.state === "done" ? n(status.processed) : `~${n(m.estimate)}`} docs` +
-          `  ${n(status.batches)} batch${status.batches === 1 ? "" : "es"}  ${rate(status, now)}\n`,
-      );
+      this.screen.draw(this.lines(m, status));
     }
+  }
+
+  private lines(m: Tracked, status: MigrationStatus | undefined): string[] {
+    if (status === undefined) return [`  ${m.name}`, `    waiting`];
+    // The demo knows what it seeded: an estimate where status has none yet.
+    return migrationLines(
+      { ...status, estimatedTotal: status.estimatedTotal ?? m.estimate },
+      { color: this.options.tty },
+    );
   }
 }
 

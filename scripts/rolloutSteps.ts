@@ -4,7 +4,7 @@
  * reading its status.
  */
 import { internal } from "../example/convex/_generated/api.js";
-import type { RolloutStatus, RolloutStatusWithContract } from "../src/client/index.js";
+import type { Phase, RolloutStatus, RolloutStatusWithContract } from "../src/client/index.js";
 import type { ExampleT } from "./exampleApp.js";
 import { ProgressView } from "./progress.js";
 import { drainScheduled } from "./scheduler.js";
@@ -14,7 +14,7 @@ export const say = (line: string) => console.log(`  ${line}`);
 
 /** Advances the rollout, printing the phase it reached and its next gate. */
 export function advancer(t: ExampleT, rollout: string) {
-  return async (to: string, reason?: string) => {
+  return async (to: Phase, reason?: string) => {
     const status = await t.mutation(internal.migrations.advance, {
       rollout,
       to,

@@ -35,8 +35,8 @@ test("a table of small documents converges to large batches", async () => {
     processed: 12_000,
   });
   expect(new Set(await bumpCounts(t))).toEqual(new Set([1]));
-  // 12,000 documents on convex-test: about 15 s on a quiet machine, twice that on a busy one.
-}, 90_000);
+  // 12,000 documents on convex-test, which scans the table per query: slow on a shared machine.
+}, 120_000);
 
 test("a table of large documents converges to small batches", async () => {
   const t = setup();

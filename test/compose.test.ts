@@ -43,7 +43,8 @@ async function rolloutOf(t: T, rollout: string, verb = "status"): Promise<Rollou
 /** The latest run of a migration, or undefined if it never ran. */
 async function maybeStatus(t: T, migration: string): Promise<MigrationStatus | undefined> {
   const { migrations } = (await t.query(fn("query", "status"), { names: [migration] })) as Status;
-  return migrations[0];
+  // Asked by name, status answers "unknown" for one that never ran.
+  return migrations.find((m) => m.state !== "unknown");
 }
 
 async function retitle(t: T, id: string, title: string) {

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { internal } from "../example/convex/_generated/api.js";
+import type { Phase } from "../src/client/index.js";
 import { launchChromium } from "./browser.js";
 import { drain, seedPosts, seedUsers, setup, type T } from "./harness.js";
 import { buildPage, ROOT, screenshotNotBlank, servePage, type Served } from "./pageServer.js";
@@ -45,7 +46,7 @@ async function scene(): Promise<T> {
   await drain(app);
   await app.mutation(internal.migrations.normalizeEmails, { by: "Ana" });
   await drain(app);
-  const advance = (to: string, reason?: string) =>
+  const advance = (to: Phase, reason?: string) =>
     app.mutation(internal.migrations.advance, { rollout: ROLLOUT, to, by: "Ana", reason });
   const rollback = (reason: string) =>
     app.mutation(internal.migrations.rollback, { rollout: ROLLOUT, by: "Bo", reason });

@@ -1,10 +1,19 @@
 /// <reference types="vite/client" />
 /** The example app with the component, on convex-test, for the tests. */
 import { convexTest } from "convex-test";
-import type { GenericMutationCtx, GenericDataModel } from "convex/server";
+import {
+  makeFunctionReference,
+  type GenericDataModel,
+  type GenericMutationCtx,
+} from "convex/server";
 import { expect, vi } from "vitest";
 import schema from "../example/convex/schema.js";
-import { isRolloutError, type MigrationStatus, type RolloutErrorKind } from "convex-rollouts";
+import {
+  isRolloutError,
+  type MigrationStatus,
+  type RolloutErrorData,
+  type RolloutErrorKind,
+} from "convex-rollouts";
 import { internal } from "../example/convex/_generated/api.js";
 import { register } from "convex-rollouts/test";
 
@@ -107,7 +116,10 @@ export async function runInComponent<Result>(
 }
 
 /** Asserts the call throws this package's error of this kind, and returns its data. */
-export async function expectRolloutError(call: Promise<unknown>, kind: RolloutErrorKind) {
+export async function expectRolloutError<K extends RolloutErrorKind>(
+  call: Promise<unknown>,
+  kind: K,
+): Promise<RolloutErrorData<K>> {
   const error = await call.then(
     () => expect.fail(`expected a ${kind} error, but the call succeeded`),
     (e: unknown) => e,
@@ -115,7 +127,7 @@ export async function expectRolloutError(call: Promise<unknown>, kind: RolloutEr
   if (!isRolloutError(error)) throw error;
   expect(error.data.kind).toBe(kind);
   expect(error.data.message.length).toBeGreaterThan(20);
-  return error.data;
+  return error.data as RolloutErrorData<K>;
 }
 
 /** How often each post was bumped by the `testing:bump*` migrations. */
@@ -187,4 +199,19 @@ export async function watchSyscalls(
   } finally {
     global.Convex = original;
   }
+}
+
+/**
+ * Runs a `Next:` command as printed (`npx convex run <fn> ['<json>']`), as
+ * the CLI would: a mutation, or `status` as a query. Answers what it answers.
+ */
+export async function runPrinted(t: T, command: string): Promise<unknown> {
+  const match = /^npx convex run (\S+)(?: '(.*)')?$/.exec(command);
+  if (match === null) throw new Error(`not an npx convex run line: ${command}`);
+  const [, name, json] = match as unknown as [string, string, string | undefined];
+  const args = json === undefined ? {} : (JSON.parse(json) as Record<string, unknown>);
+  if (name.endsWith(":status")) {
+    return await t.query(makeFunctionReference<"query">(name), args);
+  }
+  return await t.mutation(makeFunctionReference<"mutation">(name), args);
 }

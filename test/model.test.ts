@@ -522,8 +522,10 @@ class Harness {
   }
 
   async status(): Promise<Status> {
+    // Asked by name, status answers exactly those: the model's migrations and rollouts.
     return (await this.t.query(query("status"), {
       names: MIGS.map(nameOf),
+      rollouts: Object.values(ROLLOUTS),
     })) as Status;
   }
 
@@ -564,7 +566,8 @@ class Harness {
     }
     return {
       docs,
-      latest: status.migrations,
+      // Asked by name, status answers "unknown" for those that never ran: the model has no run.
+      latest: status.migrations.filter((m) => m.state !== "unknown"),
       rollouts: status.rollouts.filter((r) => r.name.startsWith("model.")),
       runs,
       handles: new Map(handles),
@@ -874,7 +877,7 @@ class Harness {
     const runningByName = new Map<string, number>();
     for (const status of now.runs) {
       // A rollout's verify pass writes nothing: the rollout checks below cover it.
-      if (status.mode === "verify") continue;
+      if (status.mode === "verify" || status.state === "unknown") continue;
       let run = this.runs.get(status.runId);
       if (run === undefined) {
         const table = TABLE[migOf(status.name)];

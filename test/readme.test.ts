@@ -4,14 +4,21 @@
  * that file; the CLI lines of the Operations table must name functions the
  * example app exports.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { expect, test } from "vitest";
 import * as migrations from "../example/convex/migrations.js";
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+/** The README and the pages of docs/ it links to: their snippets are checked alike. */
+const docs = readdirSync(new URL("../docs/", import.meta.url))
+  .filter((file) => file.endsWith(".md"))
+  .map((file) => readFileSync(new URL(`../docs/${file}`, import.meta.url), "utf8"));
 
-const snippets = [...readme.matchAll(/<!-- snippet: (\S+) -->\s*```\w*\n([\s\S]*?)```/g)].map(
-  ([, path, code]) => ({ path: path!, code: code! }),
+const snippets = [readme, ...docs].flatMap((text) =>
+  [...text.matchAll(/<!-- snippet: (\S+) -->\s*```\w*\n([\s\S]*?)```/g)].map(([, path, code]) => ({
+    path: path!,
+    code: code!,
+  })),
 );
 
 test("the README has snippets to check", () => {
@@ -35,8 +42,10 @@ for (const { path, code } of snippets) {
   });
 }
 
-test("every `npx convex run migrations:<fn>` in the README names a function the example exports", () => {
-  const names = [...readme.matchAll(/npx convex run migrations:(\w+)/g)].map(([, name]) => name!);
+test("every `npx convex run migrations:<fn>` in the README and docs/ names a function the example exports", () => {
+  const names = [...[readme, ...docs].join("\n").matchAll(/npx convex run migrations:(\w+)/g)].map(
+    ([, name]) => name!,
+  );
   expect(names.length).toBeGreaterThan(5);
   for (const name of names) expect(Object.keys(migrations)).toContain(name);
 });

@@ -2,10 +2,11 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { internal } from "../example/convex/_generated/api.js";
 import { PHASES, type Phase, type RolloutStatus, type Status } from "../src/client/index.js";
-import { fn, ref } from "./fixtures/faults.js";
+import { counted, fn, migrations, ref } from "./fixtures/faults.js";
 import {
   drain,
   expectRolloutError,
+  runPrinted,
   runScheduledOnce,
   seedPosts,
   setup,
@@ -191,13 +192,14 @@ describe("gates", () => {
     });
     const data = await expectRolloutError(advance(t, "readNew"), "PhaseGateClosed");
     expect(data.message).toContain(bad);
-    expect(data.command).toBe(`npx convex run testing:verify '{"rollout":"posts.counted"}'`);
+    expect(data.message).toContain("verify found 1 document not in the new shape");
+    // Verifying again would find it again: the command is the backfill from the start.
+    expect(data.command).toBe(`npx convex run testing:countOnce '{"reset": true}'`);
 
-    // Fix the data with the backfill, verify again, and the gate opens.
-    await t.mutation(ref("countOnce"), { reset: true });
+    // Run as printed: the backfill converts it, its verify pass follows, and the gate opens.
+    await runPrinted(t, data.command);
     await drain(t);
-    await t.mutation(fn("mutation", "verify"), { rollout: ROLLOUT });
-    await drain(t);
+    expect((await status(t)).verify).toMatchObject({ state: "done", mismatches: 0 });
     expect((await advance(t, "readNew")).phase).toBe("readNew");
   });
 
@@ -370,6 +372,37 @@ describe("the phase read is part of the caller's transaction", () => {
     });
   });
 
+  test("a hand-written rollout asks the component once per transaction, again after a move", async () => {
+    const t = setup();
+    const reads = await t.run(async (ctx) => {
+      let calls = 0;
+      // Counts the component calls this transaction makes (the cache is keyed by its runQuery).
+      const runQuery: typeof ctx.runQuery = async (query, ...args) => {
+        calls++;
+        return await ctx.runQuery(query, ...args);
+      };
+      const counting = { ...ctx, runQuery };
+      const seen = [];
+      for (let i = 0; i < 10; i++) {
+        seen.push(
+          await counted.phase(counting),
+          await counted.writesNew(counting),
+          await counted.readsNew(counting),
+        );
+      }
+      const first = calls;
+      await migrations.advance(counting, counted, "dualWrite");
+      const after = [await counted.phase(counting), await counted.writesNew(counting)];
+      return { first, total: calls, seen: [...new Set(seen)], after };
+    });
+    expect(reads).toEqual({
+      first: 1,
+      total: 2,
+      seen: ["schema", false],
+      after: ["dualWrite", true],
+    });
+  });
+
   test("a phase change in a mutation that fails is rolled back with it", async () => {
     const t = setup();
     const before = await snapshot(t);
@@ -414,7 +447,7 @@ describe("several rollouts", () => {
   test("on different tables move independently, in flight at once", async () => {
     const t = setup();
     await seedPosts(t, 120);
-    const users = (to: string) =>
+    const users = (to: Phase) =>
       t.mutation(internal.migrations.advance, { rollout: "users.splitName", to });
     await users("dualWrite");
     await advance(t, "dualWrite");

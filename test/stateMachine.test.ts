@@ -337,7 +337,8 @@ class Model {
 /** The latest run of the backfill migration, whoever started it. */
 async function latestRun(t: T): Promise<MigrationStatus | undefined> {
   const { migrations } = (await t.query(fn("query", "status"), { names: [BACKFILL] })) as Status;
-  return migrations[0];
+  // Asked by name, status answers "unknown" for one that never ran.
+  return migrations.find((m) => m.state !== "unknown");
 }
 
 async function rolloutStatus(t: T): Promise<RolloutStatus> {

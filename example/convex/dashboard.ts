@@ -1,3 +1,4 @@
+/// <reference types="node" />
 /**
  * The operators' console: status and controls the example's page calls. They
  * are public, so a browser can call them; each asks `authorize` who the caller

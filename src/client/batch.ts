@@ -201,6 +201,21 @@ function paginatorQuery<
   >;
 }
 
+/**
+ * The `_creationTime` of the table's first and newest documents, for a run
+ * over the default order: two one-document reads.
+ */
+export async function creationSpan<DataModel extends GenericDataModel>(
+  ctx: GenericMutationCtx<DataModel>,
+  spec: Pick<BatchSpec<DataModel, TableNamesInDataModel<DataModel>>, "table" | "customRange">,
+): Promise<{ first: number; newest: number } | undefined> {
+  if (spec.customRange !== undefined) return undefined;
+  const first = await ctx.db.query(spec.table).order("asc").first();
+  const newest = await ctx.db.query(spec.table).order("desc").first();
+  if (first === null || newest === null) return undefined;
+  return { first: first._creationTime as number, newest: newest._creationTime as number };
+}
+
 /** Checks a cursor against the migration's table and range without changing anything. */
 export async function checkCursor<
   DataModel extends GenericDataModel,
@@ -275,6 +290,10 @@ export async function runBatch<
     changed,
     // A slice's position, for choosing where to split it.
     ...(options.range && last ? { lastKey: creationTimeOf(last) } : {}),
+    // Over the default order, where the page ended lets status estimate the total.
+    ...(spec.customRange === undefined && last !== undefined
+      ? { reached: last._creationTime as number }
+      : {}),
   };
 }
 

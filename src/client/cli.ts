@@ -14,7 +14,13 @@ import {
 } from "convex/server";
 import { v, type ObjectType, type PropertyValidators } from "convex/values";
 import type { Same } from "../shared/pin.js";
-import type { DryRunReport, MigrationStatus, RolloutStatus } from "../shared/validators.js";
+import {
+  vPhaseArg,
+  type DryRunReport,
+  type MigrationStatus,
+  type Phase,
+  type RolloutStatus,
+} from "../shared/validators.js";
 import type { StatusWithContracts } from "./contract.js";
 import type { Rollouts } from "./index.js";
 import { rememberVerbsModule } from "./whereDeclared.js";
@@ -22,10 +28,13 @@ import { rememberVerbsModule } from "./whereDeclared.js";
 const vWho = { by: v.optional(v.string()), reason: v.optional(v.string()) };
 
 export type CliVerbs = {
-  /** `npx convex run migrations:status --watch` */
+  /**
+   * `npx convex run migrations:status --watch`; by name:
+   * `'{names: ["migrations:setDefault", "users.fullName"]}'` or `'{rollouts: ["users.fullName"]}'`.
+   */
   status: RegisteredQuery<
     "internal",
-    { names?: string[]; limit?: number },
+    { names?: string[]; rollouts?: string[]; limit?: number },
     Promise<StatusWithContracts>
   >;
   /** `npx convex run migrations:cancel '{name: "migrations:setDefault"}'` */
@@ -66,7 +75,7 @@ export type CliVerbs = {
   /** `npx convex run migrations:advance '{rollout: "users.fullName", to: "dualWrite"}'` */
   advance: RegisteredMutation<
     "internal",
-    { rollout: string; to: string; by?: string; reason?: string },
+    { rollout: string; to: Phase; by?: string; reason?: string },
     Promise<RolloutStatus>
   >;
   /** `npx convex run migrations:rollback '{rollout: "users.fullName", reason: "p99 up"}'` */
@@ -81,7 +90,11 @@ export type CliVerbs = {
 
 /** What each verb takes: the validators its function checks the CLI's arguments with. */
 const verbArgs = {
-  status: { names: v.optional(v.array(v.string())), limit: v.optional(v.number()) },
+  status: {
+    names: v.optional(v.array(v.string())),
+    rollouts: v.optional(v.array(v.string())),
+    limit: v.optional(v.number()),
+  },
   cancel: { name: v.string() },
   cancelAll: {},
   pause: { name: v.string() },
@@ -103,7 +116,7 @@ const verbArgs = {
     reset: v.optional(v.boolean()),
     maxBatches: v.optional(v.number()),
   },
-  advance: { rollout: v.string(), to: v.string(), ...vWho },
+  advance: { rollout: v.string(), to: vPhaseArg, ...vWho },
   rollback: { rollout: v.string(), ...vWho },
   verify: { rollout: v.string() },
 };

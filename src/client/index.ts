@@ -22,6 +22,7 @@ import {
   type DryRunReport,
   type MigrationStatus,
   type OnError,
+  type Phase,
   type RolloutStatus,
   type StartResult,
 } from "../shared/validators.js";
@@ -60,6 +61,7 @@ export type {
   DryRunReport,
   Failure,
   Gate,
+  MigrationState,
   MigrationStatus,
   OnError,
   Operator,
@@ -105,8 +107,18 @@ export { runToCompletion } from "./actions.js";
 /** Options for starting a run from server code. */
 export type RunOptions = Omit<MigrationArgs, "fn" | "step" | "next">;
 
-/** What starting a migration answers: a status, or in a dry run the plan report. */
-export type RunResult = StartResult | DryRunReport;
+/** A before/after pair of a dry run, typed as the migration's table's documents. */
+export type SampleOf<Doc> = { id: string; before: Doc; after: Doc | null };
+
+/** A dry run's plan report whose samples are documents of the migration's table. */
+export type DryRunReportOf<Doc> = Omit<DryRunReport, "samples"> & { samples: SampleOf<Doc>[] };
+
+/**
+ * What starting a migration answers: a status, or in a dry run the plan
+ * report (its samples typed as `Doc`, when the table is known).
+ */
+export type RunResult<Doc = never> =
+  StartResult | ([Doc] extends [never] ? DryRunReport : DryRunReportOf<Doc>);
 
 /** A declarative spec as `reshape()` hands it on, its types checked by `reshape()`'s signature. */
 type DeclarativeArgs = Parameters<typeof declareRollout>[1];
@@ -165,8 +177,8 @@ export class Rollouts<DataModel extends GenericDataModel> {
    * ```
    * Returning an object from `migrateOne` patches the document with it.
    */
-  define(
-    spec: MigrationSpec<DataModel> & {
+  define<Spec extends MigrationSpec<DataModel>>(
+    spec: Spec & {
       /** What runs do when migrateOne throws: "stop" (default) or "skip" and record it. */
       onError?: OnError;
       /**
@@ -175,7 +187,11 @@ export class Rollouts<DataModel extends GenericDataModel> {
        */
       parallelism?: number;
     },
-  ): RegisteredMutation<"internal", MigrationArgs, Promise<RunResult>> {
+  ): RegisteredMutation<
+    "internal",
+    MigrationArgs,
+    Promise<RunResult<DocumentByName<DataModel, Spec["table"]>>>
+  > {
     checkBatchSize(spec.batchSize, MAX_BATCH_SIZE);
     checkParallelism(spec.parallelism);
     const steps = {
@@ -196,7 +212,10 @@ export class Rollouts<DataModel extends GenericDataModel> {
     >;
     return builder({
       args: vMigrationArgs,
-      handler: async (ctx, { step, ...args }): Promise<RunResult> => {
+      handler: async (
+        ctx,
+        { step, ...args },
+      ): Promise<RunResult<DocumentByName<DataModel, Spec["table"]>>> => {
         // The component's calls: step answers are for it only, not for people.
         if (step !== undefined) return (await answerStep(ctx, step, steps)) as RunResult;
         // Called by a person (CLI, dashboard) or a runner: start, resume or dry-run.
@@ -292,13 +311,16 @@ export class Rollouts<DataModel extends GenericDataModel> {
   /**
    * Everything status shows: the most recent migrations and every rollout,
    * including those declared here that nobody has moved yet (in `schema`),
-   * and the latest runs. Needs `runQuery`. Everything in it is for operators:
-   * to show it in a browser, use `operatorApi()`, whose `status` asks the
-   * app's `authorize` first and can hide `migrateOne`'s error text.
+   * and the latest runs. Asked by name, exactly what is named: `names` may
+   * name migrations (one entry each, "unknown" for one that never ran) and
+   * rollouts; `rollouts` names rollouts only. Needs `runQuery`. Everything in
+   * it is for operators: to show it in a browser, use `operatorApi()`, whose
+   * `status` asks the app's `authorize` first and can hide `migrateOne`'s
+   * error text.
    */
   async status(
     ctx: RunQueryCtx,
-    { names, limit }: { names?: string[]; limit?: number } = {},
+    { names, rollouts, limit }: { names?: string[]; rollouts?: string[]; limit?: number } = {},
   ): Promise<StatusWithContracts> {
     const declared = await Promise.all(
       [...this.rollouts.keys()].map(async (name) => {
@@ -306,8 +328,14 @@ export class Rollouts<DataModel extends GenericDataModel> {
         return { ...declaration, cliModule };
       }),
     );
+    // A rollout's name is not a function name: keep it as written.
+    const isRollout = (name: string) => this.rollouts.has(name.trim());
     const status = await ctx.runQuery(this.component.lib.status, {
-      names: names?.map((n) => this.qualify(n)),
+      names: names?.filter((n) => !isRollout(n)).map((n) => this.qualify(n)),
+      rollouts:
+        names === undefined && rollouts === undefined
+          ? undefined
+          : [...(rollouts ?? []), ...(names ?? []).filter(isRollout)].map((n) => n.trim()),
       limit,
       declared,
     });
@@ -518,7 +546,7 @@ export class Rollouts<DataModel extends GenericDataModel> {
   async advance(
     ctx: RunMutationCtx,
     rollout: string | { name: string },
-    to: string,
+    to: Phase,
     who: { by?: string; reason?: string } = {},
   ): Promise<RolloutStatus> {
     const { declaration, cliModule } = await this.resolve(ctx, nameOfRollout(rollout));

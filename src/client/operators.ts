@@ -23,11 +23,13 @@ import type { Same } from "../shared/pin.js";
 import {
   vMigrationStatus,
   vOperatorStatus,
+  vPhaseArg,
   vRolloutStatus,
   type vStatusWithContracts,
   type MigrationStatus,
   type Operator,
   type OperatorStatus,
+  type Phase,
   type RolloutStatus,
 } from "../shared/validators.js";
 import type { StatusWithContracts } from "./contract.js";
@@ -92,7 +94,7 @@ export type OperatorFunctions = {
   /** Moves a rollout one phase forward if its gate is open; `by` is the caller. */
   advance: RegisteredMutation<
     "public",
-    { rollout: string; to: string; reason?: string },
+    { rollout: string; to: Phase; reason?: string },
     Promise<RolloutStatus>
   >;
   /** Moves a rollout one phase back; the reason is required and kept in its transitions. */
@@ -181,7 +183,7 @@ export function operatorFunctions<DataModel extends GenericDataModel>(
         // Only a migration that has run: a name from a browser must never lead
         // the component to call some other function of the app.
         const [current] = await rollouts.getStatus(ctx, { migrations: [name] });
-        if (current === undefined) {
+        if (current === undefined || current.state === "unknown") {
           throw rolloutError(
             "UnknownMigration",
             `${name} has never run, so it has no failures to retry. Status lists the migrations that ran.`,
@@ -210,7 +212,7 @@ export function operatorFunctions<DataModel extends GenericDataModel>(
       },
     }),
     advance: mutation({
-      args: { rollout: v.string(), to: v.string(), reason: v.optional(v.string()) },
+      args: { rollout: v.string(), to: vPhaseArg, reason: v.optional(v.string()) },
       returns: vRolloutStatus,
       handler: async (ctx, { rollout, to, reason }): Promise<RolloutStatus> => {
         const who = await caller(ctx, true);

@@ -12,6 +12,7 @@ import type {
 import type { ComponentApi } from "../component/_generated/component.js";
 import type { Phase } from "../shared/validators.js";
 import { rolloutError } from "../shared/errors.js";
+import { cachedPhase } from "./transaction.js";
 import type { MigrationRef, PhaseCtx } from "./types.js";
 
 /** Phases in which the app must also write the new shape. */
@@ -56,10 +57,23 @@ export class Rollout {
    * The live phase, read in the caller's transaction: a mutation that reads it
    * and then writes is retried by Convex if the phase changes before it commits.
    * A rollout nobody has advanced is in `schema`; asking writes nothing.
+   * Read from the component once per transaction, however often it is asked
+   * (`advance` and `rollback` through the client forget it).
    * Takes a query or mutation context only: an action would read the phase in
    * a transaction of its own and could write the old shape after it changed.
    */
   async phase(ctx: PhaseCtx): Promise<Phase> {
+    this.checkTransaction(ctx);
+    return await cachedPhase(this, ctx);
+  }
+
+  /** One read of the phase from the component, uncached; `phase` is what app code calls. */
+  async readPhase(ctx: PhaseCtx): Promise<Phase> {
+    this.checkTransaction(ctx);
+    return await ctx.runQuery(this.component.rollouts.phase, { name: this.name });
+  }
+
+  private checkTransaction(ctx: PhaseCtx): void {
     if (!("db" in ctx) || ctx.db === undefined) {
       throw rolloutError(
         "InvalidArgument",
@@ -69,7 +83,6 @@ export class Rollout {
         { rollout: this.name },
       );
     }
-    return await ctx.runQuery(this.component.rollouts.phase, { name: this.name });
   }
 
   /** True from dualWrite on: write the new shape (as well as the old, until complete). */

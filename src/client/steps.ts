@@ -10,6 +10,7 @@ import type { Description, OnError, Step } from "../shared/validators.js";
 import {
   boundsOf,
   checkCursor,
+  creationSpan,
   dryRunBatch,
   retryDocs,
   runBatch,
@@ -40,6 +41,7 @@ export async function answerStep<DataModel extends GenericDataModel>(
   switch (step.kind) {
     case "describe": {
       await checkCursor(ctx, spec, step.cursor);
+      const span = step.cursor === null ? await creationSpan(ctx, spec) : undefined;
       const description: Description = {
         protocol: PROTOCOL_VERSION,
         table: spec.table,
@@ -48,6 +50,7 @@ export async function answerStep<DataModel extends GenericDataModel>(
         ...(parallelism !== undefined ? { parallelism } : {}),
         ...(spec.customRange !== undefined ? { customRange: true } : {}),
         ...(step.bounds ? { bounds: await boundsOf(ctx, spec.table) } : {}),
+        ...(span !== undefined ? { span } : {}),
       };
       return description;
     }

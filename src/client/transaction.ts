@@ -1,12 +1,11 @@
 /**
- * What a declarative rollout keeps for the length of one transaction: the
- * phases it read (one phase read per transaction, however many documents it
- * converts) and the patches it wrote, so that the triggers those patches fire
+ * What a rollout keeps for the length of one transaction: the phases it read
+ * (one phase read per transaction, however many documents it converts or
+ * checks) and, for a declarative rollout, the patches it wrote, so that the triggers those patches fire
  * do not convert them again.
  */
 import type { Phase } from "../shared/validators.js";
 import type { Fields } from "./conversion.js";
-import type { Rollout } from "./rollout.js";
 import type { PhaseCtx } from "./types.js";
 
 /** Per transaction: phases read so far, and the patches this package wrote (so their echo is ignored). */
@@ -37,13 +36,26 @@ export function forgetPhases(ctx: { runQuery: unknown }): void {
   stateOf(ctx)?.phases.clear();
 }
 
-/** The phase, read once per transaction (the read stays in its read set, as any phase read). */
-export async function cachedPhase(rollout: Rollout, ctx: PhaseCtx): Promise<Phase> {
+/** What reads a rollout's phase from the component: `Rollout` does. */
+export type PhaseReader = {
+  name: string;
+  phase(ctx: PhaseCtx): Promise<Phase>;
+  /** One read of the component, uncached. */
+  readPhase(ctx: PhaseCtx): Promise<Phase>;
+};
+
+/**
+ * The phase, read once per transaction (the read stays in its read set, as
+ * any phase read): hand-written rollouts' `phase`/`writesNew`/`readsNew` and
+ * declarative ones' conversions all go through here, so an app that writes
+ * many documents asks the component once.
+ */
+export async function cachedPhase(rollout: PhaseReader, ctx: PhaseCtx): Promise<Phase> {
   const state = stateOf(ctx);
-  if (state === null) return await rollout.phase(ctx);
+  if (state === null) return await rollout.readPhase(ctx);
   let phase = state.phases.get(rollout.name);
   if (phase === undefined) {
-    phase = rollout.phase(ctx);
+    phase = rollout.readPhase(ctx);
     state.phases.set(rollout.name, phase);
     phase.catch(() => state.phases.delete(rollout.name));
   }

@@ -133,6 +133,7 @@ export async function executeBatch(
     ...(run.slice
       ? { slice: { ...run.slice, position: result.lastKey ?? run.slice.position } }
       : {}),
+    ...(result.reached !== undefined ? { reached: result.reached } : {}),
   };
   if (!result.isDone) {
     await ctx.db.patch("runs", run._id, {

@@ -21,16 +21,20 @@ import {
   type MigrationStatus,
   type RolloutStatus,
 } from "../shared/validators.js";
-import type { Doc } from "./_generated/dataModel.js";
 import { mutation, query, type MutationCtx } from "./_generated/server.js";
 import { describeMigration, dryRunBatchInApp } from "./appCalls.js";
 import { applyFailure, classifyMessage, executeBatch } from "./batch.js";
 import { legacyResumeCursor } from "./legacy.js";
 import { transactionUsage } from "./metrics.js";
 import { isOurRow } from "./ledger.js";
-import { rolloutStatus, storedRolloutStatus } from "./rolloutStatus.js";
+import {
+  isRolloutName,
+  namedRolloutStatus,
+  rolloutStatus,
+  storedRolloutStatus,
+} from "./rolloutStatus.js";
 import { addToPlan, emptyPlan, type Plan } from "../shared/plan.js";
-import { latestRun, requireRun, toStatus, withLiveState } from "./runs.js";
+import { latestRun, requireRun, toStatus, unknownStatus, withLiveState } from "./runs.js";
 import { sliceToStep } from "./slices.js";
 import { startMigration } from "./start.js";
 
@@ -170,35 +174,45 @@ export const step = mutation({
 });
 
 /**
- * Everything status shows, bounded whatever has run: the given migrations
- * (any number: one entry each for those that ran), or the `limit` most recent;
- * the `limit` most recently moved rollouts, then declared ones nobody moved
- * (in `schema`), with a count of those left out; and the latest runs.
+ * Everything status shows, bounded whatever has run. Asked by name (`names`,
+ * `rollouts`), it answers exactly those: one entry per migration named, in
+ * order ("unknown" for one that never ran here), and the rollouts named,
+ * whether among `names` or in `rollouts`. Otherwise the `limit` most recent
+ * migrations and the `limit` most recently moved rollouts, then declared ones
+ * nobody moved (in `schema`), with a count of those left out. Always the
+ * latest runs.
  */
 export const status = query({
   args: {
     names: v.optional(v.array(v.string())),
+    /** Rollouts to answer, by name; given, only the rollouts named are answered. */
+    rollouts: v.optional(v.array(v.string())),
     limit: v.optional(v.number()),
     /** Rollouts the app declares, so those nobody has moved yet show, in `schema`. */
     declared: v.optional(v.array(vDeclaredWithVerbs)),
   },
   returns: vStatus,
-  handler: async (ctx, { names, limit = 20, declared = [] }) => {
+  handler: async (ctx, { names, rollouts: rolloutNames, limit = 20, declared = [] }) => {
     checkWholeNumber("limit", limit, { min: 1, max: MAX_STATUS_LIMIT });
-    const runs: (Doc<"runs"> | null)[] = [];
+    const migrations: MigrationStatus[] = [];
+    const named = [...(rolloutNames ?? [])];
     if (names !== undefined) {
-      for (const name of names) runs.push(await latestRun(ctx, name));
+      for (const name of names) {
+        const run = await latestRun(ctx, name);
+        if (run !== null) migrations.push(await toStatus(ctx, await withLiveState(ctx, run)));
+        else if (await isRolloutName(ctx, name, declared)) named.push(name);
+        else migrations.push(unknownStatus(name));
+      }
     } else {
       const rows = await ctx.db
         .query("migrations")
         .withIndex("by_updatedAt")
         .order("desc")
         .take(limit);
-      for (const row of rows) if (isOurRow(row)) runs.push(await ctx.db.get("runs", row.runId));
-    }
-    const migrations: MigrationStatus[] = [];
-    for (const run of runs) {
-      if (run) migrations.push(await toStatus(ctx, await withLiveState(ctx, run)));
+      for (const row of rows) {
+        const run = isOurRow(row) ? await ctx.db.get("runs", row.runId) : null;
+        if (run) migrations.push(await toStatus(ctx, await withLiveState(ctx, run)));
+      }
     }
     const history: MigrationStatus[] = [];
     for (const run of await ctx.db
@@ -208,6 +222,12 @@ export const status = query({
       .order("desc")
       .take(STATUS_HISTORY)) {
       history.push(await toStatus(ctx, await withLiveState(ctx, run)));
+    }
+    if (names !== undefined || rolloutNames !== undefined) {
+      const rollouts: RolloutStatus[] = [];
+      for (const name of new Set(named))
+        rollouts.push(await namedRolloutStatus(ctx, name, declared));
+      return { migrations, rollouts, history };
     }
 
     const rollouts: RolloutStatus[] = [];

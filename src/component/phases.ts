@@ -55,6 +55,11 @@ export type GateFacts = {
    */
   enteredBackfill?: number;
   verifyCreated?: number;
+  /**
+   * A run of the backfill migration (a retry of its ledger, a pass by hand) finished after the
+   * verify pass started: the documents it found may be converted since.
+   */
+  backfillRanSinceVerify?: boolean;
   verbs: string;
 };
 
@@ -69,7 +74,9 @@ export function gateOf(to: Phase, facts: GateFacts): Gate {
       return {
         to,
         open: true,
-        detail: "writesNew() turns true: deploy code that writes the new shape when it is",
+        detail:
+          "dual writes begin: writesNew() answers true from then on; deploy code that also " +
+          "writes the new shape when it does",
         command: advance,
       };
     case "backfill":
@@ -120,7 +127,7 @@ function readNewGate(facts: GateFacts, advance: string, watch: string): Gate {
     const where =
       backfill === null
         ? "has not started"
-        : `is ${backfill.state} after ${backfill.processed} documents`;
+        : `is ${backfill.state} after ${documents(backfill.processed)}`;
     const resume = `npx convex run ${facts.verbs}:resume '${JSON.stringify({ name: facts.backfillName })}'`;
     const command =
       backfill?.state === "running"
@@ -131,7 +138,7 @@ function readNewGate(facts: GateFacts, advance: string, watch: string): Gate {
     return { to, open: false, detail: `the backfill ${facts.backfillName} ${where}`, command };
   }
   if (facts.stillFailing > 0) {
-    const many = facts.stillFailing === 1 ? "1 document" : `${facts.stillFailing} documents`;
+    const many = documents(facts.stillFailing);
     return {
       to,
       open: false,
@@ -172,27 +179,45 @@ function readNewGate(facts: GateFacts, advance: string, watch: string): Gate {
     return {
       to,
       open: false,
-      detail: `the verify pass is ${verify.state} after ${verify.checked} documents`,
+      detail: `the verify pass is ${verify.state} after ${documents(verify.checked)}`,
       command: verify.state === "running" ? watch : verifyCommand,
     };
   }
-  if (verify.mismatches > 0) {
+  if (verify.mismatches > 0 && facts.backfillRanSinceVerify) {
     return {
       to,
       open: false,
       detail:
-        `verify found ${verify.mismatches} documents not in the new shape ` +
-        `(first: ${verify.firstMismatchIds.join(", ")}); fix the backfill or the writes, ` +
-        `run the backfill again, then verify`,
+        `verify found ${documents(verify.mismatches)} not in the new shape ` +
+        `(first: ${verify.firstMismatchIds.join(", ")}), but ${facts.backfillName} has run ` +
+        `since it started: verify again`,
       command: verifyCommand,
+    };
+  }
+  if (verify.mismatches > 0) {
+    // Verifying again finds the same documents: what converts them is the backfill from the
+    // start, and its pass, once done, starts a new verify pass on its own.
+    return {
+      to,
+      open: false,
+      detail:
+        `verify found ${documents(verify.mismatches)} not in the new shape ` +
+        `(first: ${verify.firstMismatchIds.join(", ")}); fix the backfill or the writes, then ` +
+        `run the backfill again from the start: a verify pass follows it when it is done`,
+      command: `npx convex run ${facts.backfillName} '{"reset": true}'`,
     };
   }
   return {
     to,
     open: true,
-    detail: `backfill done and verify found no mismatch in ${verify.checked} documents`,
+    detail: `backfill done and verify found no mismatch in ${documents(verify.checked)}`,
     command: advance,
   };
+}
+
+/** "1 document", "2 documents". */
+function documents(count: number): string {
+  return count === 1 ? "1 document" : `${count} documents`;
 }
 
 /**

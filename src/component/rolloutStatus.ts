@@ -73,6 +73,7 @@ export async function gateFacts(
     verify: verifyRun ? verifyStatusOf(await withLiveState(ctx, verifyRun)) : null,
     ...(entry !== null ? { enteredBackfill: entry._creationTime } : {}),
     ...(verifyRun !== null ? { verifyCreated: verifyRun._creationTime } : {}),
+    backfillRanSinceVerify: verifyRun !== null && (await ranSince(ctx, declared, verifyRun)),
     verbs,
   };
 }
@@ -90,6 +91,16 @@ async function laterFullPass(ctx: QueryCtx, own: Doc<"runs">): Promise<Doc<"runs
   const latest = (await migrationRow(ctx, own.name))?.fullPassRunId;
   const later = latest && latest !== own._id ? await ctx.db.get("runs", latest) : null;
   return later !== null && later._creationTime > own._creationTime ? later : own;
+}
+
+/** Whether a run of the backfill migration finished after the verify pass started. */
+async function ranSince(
+  ctx: QueryCtx,
+  declared: Pick<DeclaredRollout, "backfill">,
+  verifyRun: Doc<"runs">,
+): Promise<boolean> {
+  const latest = await latestRun(ctx, declared.backfill.name);
+  return latest?.state === "done" && (latest.endedAt ?? 0) > verifyRun.startedAt;
 }
 
 /**
@@ -134,7 +145,7 @@ export async function rolloutStatus(
     hasVerify: declared.hasVerify,
     verify: facts.verify,
     transitions: transitions.map(({ from, to, at, by, reason }) => ({ from, to, at, by, reason })),
-    updatedAt: rollout?.updatedAt ?? 0,
+    ...(rollout ? { updatedAt: rollout.updatedAt } : {}),
   };
 }
 
@@ -144,4 +155,33 @@ export async function storedRolloutStatus(
   rollout: Doc<"rollouts">,
 ): Promise<RolloutStatus> {
   return await rolloutStatus(ctx, rollout, rollout);
+}
+
+/** A name status was given that names a rollout: declared by the app, or moved before. */
+export async function isRolloutName(
+  ctx: QueryCtx,
+  name: string,
+  declared: Pick<DeclaredRollout, "name">[],
+): Promise<boolean> {
+  return declared.some((d) => d.name === name) || (await getRollout(ctx, name)) !== null;
+}
+
+/** The status of a rollout asked for by name, or `UnknownRollout` listing the declared ones. */
+export async function namedRolloutStatus(
+  ctx: QueryCtx,
+  name: string,
+  declared: (Pick<DeclaredRollout, "name" | "backfill" | "hasVerify"> & { cliModule: string })[],
+): Promise<RolloutStatus> {
+  const stored = await getRollout(ctx, name);
+  const current = declared.find((d) => d.name === name);
+  if (current !== undefined) return await rolloutStatus(ctx, stored, current);
+  if (stored !== null) return await storedRolloutStatus(ctx, stored);
+  throw rolloutError(
+    "UnknownRollout",
+    `No rollout named "${name}" is declared or has moved here. ` +
+      (declared.length > 0
+        ? `Declared: ${declared.map((d) => d.name).join(", ")}.`
+        : `Run \`npx convex run migrations:status\` to list rollouts.`),
+    { name },
+  );
 }

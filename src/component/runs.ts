@@ -6,7 +6,8 @@ import type { Doc } from "./_generated/dataModel.js";
 import type { MutationCtx, QueryCtx } from "./_generated/server.js";
 import { cancelPendingJob, driverOfRun, liveSlices } from "./drivers.js";
 import { sliceStatus, stopSlices } from "./slices.js";
-import { migrationRow, stillFailing } from "./ledger.js";
+import { isOurRow, migrationRow, stillFailing } from "./ledger.js";
+import { progressOf } from "../shared/progress.js";
 
 /** How many failures status shows per migration. */
 export const STATUS_FAILURES = 3;
@@ -117,18 +118,14 @@ export async function toStatus(ctx: QueryCtx, stored: Doc<"runs">): Promise<Migr
   const parallel = stored.parallelism !== undefined ? await combined(ctx, stored) : null;
   const run = parallel?.run ?? stored;
   const rate = parallel ? parallel.rate : rateOf(run);
-  const estimate = run.estimatedTotal ?? null;
-  const done = run.state === "done";
-  const percent = done
-    ? 100
-    : estimate === null || estimate === 0
-      ? null
-      : // An estimate can be low (the table grew): stay below 100 until done.
-        Math.min(99.9, Math.round((run.processed / estimate) * 1000) / 10);
-  const etaMs =
-    done || estimate === null || rate === null || rate === 0
-      ? null
-      : Math.round((Math.max(0, estimate - run.processed) / rate) * 1000);
+  const progress = progressOf({
+    done: run.state === "done",
+    processed: run.processed,
+    estimatedTotal: run.estimatedTotal,
+    // One cursor's place in the table says nothing of how far k slices are.
+    ...(parallel ? {} : { span: run.span, reached: run.reached }),
+    rate,
+  });
   return {
     name: run.name,
     runId: run._id,
@@ -145,9 +142,7 @@ export async function toStatus(ctx: QueryCtx, stored: Doc<"runs">): Promise<Migr
     adaptive: run.adaptive,
     delayMs: run.delayMs,
     rate: rate === null ? null : Math.round(rate),
-    estimatedTotal: estimate,
-    percent,
-    etaMs,
+    ...progress,
     by: run.by,
     cursor: run.cursor,
     startedAt: run.startedAt,
@@ -159,6 +154,49 @@ export async function toStatus(ctx: QueryCtx, stored: Doc<"runs">): Promise<Migr
     commands: commandsFor(run),
     ...(parallel ? { parallelism: run.parallelism, slices: parallel.slices } : {}),
     ...(run.note !== undefined ? { note: run.note } : {}),
+  };
+}
+
+/**
+ * A named migration that never ran here, as status answers it (the drop-in's
+ * `getStatus` answers "unknown" too): its commands start it or plan it.
+ */
+export function unknownStatus(name: string): MigrationStatus {
+  const verbs = name.includes(":") ? name.slice(0, name.lastIndexOf(":")) : "migrations";
+  const start = `npx convex run ${name}`;
+  const watch = `npx convex run ${verbs}:status --watch`;
+  return {
+    name,
+    runId: "",
+    state: "unknown",
+    mode: "all",
+    isDone: false,
+    processed: 0,
+    changed: 0,
+    failed: 0,
+    failures: [],
+    onError: "stop",
+    batches: 0,
+    batchSize: 0,
+    adaptive: true,
+    delayMs: 0,
+    rate: null,
+    estimatedTotal: null,
+    percent: null,
+    etaMs: null,
+    cursor: null,
+    startedAt: 0,
+    attemptStartedAt: 0,
+    next: [],
+    commands: {
+      watch,
+      start,
+      cancel: watch,
+      pause: watch,
+      resume: start,
+      startOver: start,
+      retryFailed: start,
+    },
   };
 }
 
@@ -206,16 +244,43 @@ export async function stopRun(
   return { ...run, ...patch };
 }
 
-/** The latest run of a migration, or `UnknownMigration`. */
+/** How many migrations a "did you mean" looks through: an error path, still bounded. */
+const SUGGEST_SCAN = 200;
+
+/** The latest run of a migration, or `UnknownMigration` (with a name that has run, if one fits). */
 export async function requireRun(ctx: QueryCtx, name: string): Promise<Doc<"runs">> {
   const run = await latestRun(ctx, name);
   if (run === null) {
+    const similar = await similarName(ctx, name);
     throw rolloutError(
       "UnknownMigration",
-      `No migration named "${name}" has run here. Names look like "migrations:setDefault" ` +
-        `(file:export); run \`npx convex run migrations:status\` to list those that have.`,
-      { name },
+      similar !== null
+        ? `No migration named "${name}" has run here; did you mean "${similar}"? ` +
+            `Names are "file:export".`
+        : `No migration named "${name}" has run here. Names look like "migrations:setDefault" ` +
+            `(file:export); run \`npx convex run migrations:status\` to list those that have.`,
+      { name, ...(similar !== null ? { didYouMean: similar } : {}) },
     );
   }
   return run;
+}
+
+/**
+ * A migration that has run whose export is the one named ("x" or "other:x"
+ * for "migrations:x"), among the most recently started: people leave out the
+ * file, or name the wrong one.
+ */
+async function similarName(ctx: QueryCtx, name: string): Promise<string | null> {
+  const wanted = exportOf(canonicalName(name));
+  const rows = await ctx.db
+    .query("migrations")
+    .withIndex("by_updatedAt")
+    .order("desc")
+    .take(SUGGEST_SCAN);
+  const match = rows.find((row) => isOurRow(row) && exportOf(row.name) === wanted);
+  return match?.name ?? null;
+}
+
+function exportOf(name: string): string {
+  return name.slice(name.lastIndexOf(":") + 1);
 }

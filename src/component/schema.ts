@@ -69,6 +69,10 @@ export const tables = {
     /** The last few batches (end time, documents), for the rate; bounded. */
     recent: v.array(v.object({ at: v.number(), processed: v.number() })),
     estimatedTotal: v.optional(v.number()),
+    /** A run over the default order from its start: the table's creation times then (`progressOf`). */
+    span: v.optional(v.object({ first: v.number(), newest: v.number() })),
+    /** The `_creationTime` of the last document read, with `span`. */
+    reached: v.optional(v.number()),
     by: v.optional(v.string()),
     startedAt: v.number(),
     attemptStartedAt: v.number(),

@@ -196,6 +196,8 @@ export async function startMigration(
       batches: 0,
       recent: [],
       estimatedTotal: request.estimatedTotal ?? estimateFrom(saved, retry),
+      // From the start of the default order, status can estimate the total from the cursor.
+      span: cursor === null && !retry ? description.span : undefined,
       by: request.by,
       startedAt: now,
       attemptStartedAt: now,

@@ -3,9 +3,9 @@
  *
  * Same class, methods, arguments, answers, states and errors as that
  * package, on our engine; a project switches by changing its module
- * specifiers (here, in `convex.config.ts` and in its tests). See "Switching
- * from @convex-dev/migrations" in the README for the steps, what carries over,
- * and how to move on to `Rollouts` one migration at a time.
+ * specifiers (here, in `convex.config.ts` and in its tests). See
+ * docs/switching.md (linked from the README) for the steps, what carries
+ * over, and how to move on to `Rollouts` one migration at a time.
  */
 import {
   createFunctionHandle,

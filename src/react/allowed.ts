@@ -33,6 +33,8 @@ export function runActions(run: MigrationStatus): RunAction[] {
       return ["resume", "throttle"];
     case "done":
       return run.failures.length > 0 ? ["retryFailed"] : [];
+    case "unknown":
+      return [];
   }
 }
 

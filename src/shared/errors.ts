@@ -3,6 +3,7 @@
  * kind of error and carries a message that says what to do next.
  */
 import { ConvexError, type Value } from "convex/values";
+import type { Phase } from "./validators.js";
 
 export const ERROR_KINDS = [
   "UnknownMigration",
@@ -18,19 +19,37 @@ export const ERROR_KINDS = [
 ] as const;
 export type RolloutErrorKind = (typeof ERROR_KINDS)[number];
 
-export type RolloutErrorData = {
-  kind: RolloutErrorKind;
-  message: string;
-  [detail: string]: Value | undefined;
+/** The details a kind of error always carries, beyond `kind` and `message`. */
+export type RolloutErrorDetails = {
+  /** `command` is the `Next:` line: what opens the gate. */
+  PhaseGateClosed: { rollout: string; from: Phase; to: Phase; command: string };
 };
 
+/** What details any other kind may carry: a few named values (an id, a name, a limit). */
+type OtherDetails = Record<string, Value | undefined>;
+
+/**
+ * The data of this package's errors: a union over `kind`, so checking `kind`
+ * narrows the details (`PhaseGateClosed` always has its `command`).
+ */
+export type RolloutErrorData<K extends RolloutErrorKind = RolloutErrorKind> =
+  K extends RolloutErrorKind
+    ? {
+        kind: K;
+        message: string;
+        [detail: string]: Value | undefined;
+      } & (K extends keyof RolloutErrorDetails ? RolloutErrorDetails[K] : unknown)
+    : never;
+
 /** Build the error; `throw rolloutError(...)` keeps control flow visible at the call site. */
-export function rolloutError(
-  kind: RolloutErrorKind,
+export function rolloutError<K extends RolloutErrorKind>(
+  kind: K,
   message: string,
-  details: Record<string, Value | undefined> = {},
-): ConvexError<RolloutErrorData> {
-  const data: RolloutErrorData = { ...details, kind, message };
+  ...[details]: K extends keyof RolloutErrorDetails
+    ? [details: RolloutErrorDetails[K]]
+    : [details?: OtherDetails]
+): ConvexError<RolloutErrorData<K>> {
+  const data = { ...details, kind, message } as OtherDetails & RolloutErrorData<K>;
   // Convex values cannot hold `undefined`: drop absent details.
   for (const key of Object.keys(data)) {
     if (data[key] === undefined) delete data[key];
@@ -38,11 +57,14 @@ export function rolloutError(
   return new ConvexError(data);
 }
 
-/** True for errors thrown by this package, of any kind or of the given kind. */
-export function isRolloutError(
+/**
+ * True for errors thrown by this package, of any kind or of the given kind;
+ * narrows `error.data` to that kind's data.
+ */
+export function isRolloutError<K extends RolloutErrorKind = RolloutErrorKind>(
   error: unknown,
-  kind?: RolloutErrorKind,
-): error is ConvexError<RolloutErrorData> {
+  kind?: K,
+): error is ConvexError<RolloutErrorData<K>> {
   if (!(error instanceof ConvexError)) return false;
   const data: unknown = error.data;
   if (typeof data !== "object" || data === null || !("kind" in data)) return false;

@@ -5,7 +5,7 @@
  * keeps working; `Rollouts` answers our richer `MigrationStatus`.
  */
 import { type Infer, v } from "convex/values";
-import type { MigrationStatus, RunState } from "./validators.js";
+import type { MigrationState, MigrationStatus } from "./validators.js";
 
 /** The states that package names: `unknown` is a migration that never ran, or that nothing runs. */
 export const vLegacyState = v.union(
@@ -36,12 +36,13 @@ export type LegacyStatus = Infer<typeof vLegacyStatus>;
  * migration nothing runs and that did not fail, `unknown`; starting it again
  * resumes it in both.
  */
-export const LEGACY_STATE: Record<RunState, LegacyState> = {
+export const LEGACY_STATE: Record<MigrationState, LegacyState> = {
   running: "inProgress",
   done: "success",
   failed: "failed",
   canceled: "canceled",
   paused: "unknown",
+  unknown: "unknown",
 };
 
 /** A run's status in their shape. */

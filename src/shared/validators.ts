@@ -110,6 +110,11 @@ export const vDescription = v.object({
   customRange: v.optional(v.boolean()),
   /** Asked with `bounds`: the table's first and last `_creationTime`, null when it is empty. */
   bounds: v.optional(v.union(vBounds, v.null())),
+  /**
+   * Over the default order from the start: the `_creationTime` of the table's
+   * first and newest documents, so status can estimate a first run's total.
+   */
+  span: v.optional(v.object({ first: v.number(), newest: v.number() })),
 });
 export type Description = Infer<typeof vDescription>;
 
@@ -137,6 +142,8 @@ export const vBatchResult = v.object({
   changed: v.number(),
   /** A slice's batch: the `_creationTime` of the last document it processed. */
   lastKey: v.optional(v.number()),
+  /** Over the default order: the `_creationTime` of the page's last document. */
+  reached: v.optional(v.number()),
 });
 export type BatchResult = Infer<typeof vBatchResult>;
 
@@ -189,13 +196,16 @@ export const vSliceStatus = v.object({
   error: v.optional(v.string()),
 });
 export type SliceStatus = Infer<typeof vSliceStatus>;
+/** A migration's state in status: a run's, or "unknown" for a named one that never ran here. */
+export const vMigrationState = v.union(vRunState, v.literal("unknown"));
+export type MigrationState = Infer<typeof vMigrationState>;
 
 /** The status of one migration: its latest run. */
 export const vMigrationStatus = v.object({
   name: v.string(),
-  /** This run's id; every run is kept (see `history`). */
+  /** This run's id; every run is kept (see `history`). Empty when `state` is "unknown". */
   runId: v.string(),
-  state: vRunState,
+  state: vMigrationState,
   /**
    * "all" goes over the range; "retryFailed" over the failure ledger only;
    * "verify" is a rollout's verify pass (named after the rollout).
@@ -220,8 +230,16 @@ export const vMigrationStatus = v.object({
   delayMs: v.number(),
   /** Documents per second over the last few batches; null before there is a measure. */
   rate: v.union(v.number(), v.null()),
-  /** An estimate of the documents in range, where one exists (a previous run, or given). */
+  /**
+   * An estimate of the documents in range, where one exists: given, a previous
+   * run's count, or (`estimateFrom: "creationTime"`) estimated from the cursor.
+   */
   estimatedTotal: v.union(v.number(), v.null()),
+  /**
+   * "creationTime": `estimatedTotal` is estimated from where the cursor lies
+   * between the table's first and newest documents when the run started; rough.
+   */
+  estimateFrom: v.optional(v.literal("creationTime")),
   /** Progress against the estimate, never above 100; null without an estimate. */
   percent: v.union(v.number(), v.null()),
   /** Time left at the current rate, in ms; null without an estimate or a rate. */
@@ -269,6 +287,15 @@ export const vPhase = v.union(
   v.literal("complete"),
 );
 export type Phase = Infer<typeof vPhase>;
+
+/**
+ * A phase a caller names (`advance`'s `to`): typed as the phases, so the
+ * app's calls are checked, but checked at run time as a string, so that a
+ * phase misspelled on the CLI is refused by the component with a message
+ * naming the phases and the next command (a union validator's refusal says
+ * neither).
+ */
+export const vPhaseArg = v.string() as unknown as typeof vPhase;
 
 /**
  * A rollout as the app declares it (`migrations.rollout()`), sent with every
@@ -336,7 +363,8 @@ export const vRolloutStatus = v.object({
   verify: v.union(vVerifyStatus, v.null()),
   /** The latest transitions, newest first. */
   transitions: v.array(vTransition),
-  updatedAt: v.number(),
+  /** When it last moved; absent for a rollout nobody has moved yet. */
+  updatedAt: v.optional(v.number()),
 });
 export type RolloutStatus = Infer<typeof vRolloutStatus>;
 

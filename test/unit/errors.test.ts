@@ -40,7 +40,12 @@ describe("rolloutError", () => {
 });
 
 describe("isRolloutError", () => {
-  const ours = rolloutError("PhaseGateClosed", "closed", { rollout: "r" });
+  const ours = rolloutError("PhaseGateClosed", "closed", {
+    rollout: "r",
+    from: "backfill",
+    to: "readNew",
+    command: "npx convex run migrations:status --watch",
+  });
   test.each<[string, unknown, RolloutErrorKind | undefined, boolean]>([
     ["ours, any kind", ours, undefined, true],
     ["ours, that kind", ours, "PhaseGateClosed", true],

@@ -140,6 +140,8 @@ const VERIFY = `npx convex run migrations:verify '{"rollout":"${R}"}'`;
 const START = "npx convex run migrations:fillFullName";
 const RESUME = `npx convex run migrations:resume '{"name":"migrations:fillFullName"}'`;
 const RETRY = `npx convex run migrations:fillFullName '{"retryFailed": true}'`;
+/** After a verify pass found mismatches: the backfill from the start (a verify pass follows it). */
+const RESET = `npx convex run migrations:fillFullName '{"reset": true}'`;
 
 describe("gateOf", () => {
   test.each<[string, Phase, Partial<GateFacts>, boolean, string, string]>([
@@ -302,8 +304,27 @@ describe("gateOf", () => {
       "readNew",
       { verify: verifyPass({ mismatches: 2, firstMismatchIds: ["u1", "u2"] }) },
       false,
-      VERIFY,
+      RESET,
       "verify found 2 documents not in the new shape (first: u1, u2)",
+    ],
+    [
+      "readNew: mismatches, but the backfill ran since the pass started: verify again",
+      "readNew",
+      {
+        verify: verifyPass({ mismatches: 2, firstMismatchIds: ["u1", "u2"] }),
+        backfillRanSinceVerify: true,
+      },
+      false,
+      VERIFY,
+      "but migrations:fillFullName has run since it started: verify again",
+    ],
+    [
+      "readNew: one mismatch is one document",
+      "readNew",
+      { verify: verifyPass({ mismatches: 1, firstMismatchIds: ["u1"] }) },
+      false,
+      RESET,
+      "verify found 1 document not in the new shape (first: u1)",
     ],
   ])("%s", (_name, to, facts, isOpen, command, detail) => {
     const { detail: says, ...gate } = gateOf(to, { ...open, ...facts });

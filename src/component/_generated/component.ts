@@ -48,6 +48,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           delayMs: number;
           endedAt?: number;
           error?: string;
+          estimateFrom?: "creationTime";
           estimatedTotal: number | null;
           etaMs: number | null;
           failed: number;
@@ -77,7 +78,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             to: number | null;
           }>;
           startedAt: number;
-          state: "running" | "paused" | "done" | "failed" | "canceled";
+          state:
+            "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
         },
         Name
       >;
@@ -105,6 +107,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           delayMs: number;
           endedAt?: number;
           error?: string;
+          estimateFrom?: "creationTime";
           estimatedTotal: number | null;
           etaMs: number | null;
           failed: number;
@@ -134,7 +137,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             to: number | null;
           }>;
           startedAt: number;
-          state: "running" | "paused" | "done" | "failed" | "canceled";
+          state:
+            "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
         }>,
         Name
       >;
@@ -162,6 +166,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           delayMs: number;
           endedAt?: number;
           error?: string;
+          estimateFrom?: "creationTime";
           estimatedTotal: number | null;
           etaMs: number | null;
           failed: number;
@@ -191,7 +196,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             to: number | null;
           }>;
           startedAt: number;
-          state: "running" | "paused" | "done" | "failed" | "canceled";
+          state:
+            "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
         },
         Name
       >;
@@ -219,6 +225,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           delayMs: number;
           endedAt?: number;
           error?: string;
+          estimateFrom?: "creationTime";
           estimatedTotal: number | null;
           etaMs: number | null;
           failed: number;
@@ -248,7 +255,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             to: number | null;
           }>;
           startedAt: number;
-          state: "running" | "paused" | "done" | "failed" | "canceled";
+          state:
+            "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
         },
         Name
       >;
@@ -276,6 +284,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           delayMs: number;
           endedAt?: number;
           error?: string;
+          estimateFrom?: "creationTime";
           estimatedTotal: number | null;
           etaMs: number | null;
           failed: number;
@@ -305,7 +314,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             to: number | null;
           }>;
           startedAt: number;
-          state: "running" | "paused" | "done" | "failed" | "canceled";
+          state:
+            "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
         },
         Name
       >;
@@ -365,6 +375,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             delayMs: number;
             endedAt?: number;
             error?: string;
+            estimateFrom?: "creationTime";
             estimatedTotal: number | null;
             etaMs: number | null;
             failed: number;
@@ -394,7 +405,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               to: number | null;
             }>;
             startedAt: number;
-            state: "running" | "paused" | "done" | "failed" | "canceled";
+            state:
+              "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
           }>;
         },
         Name
@@ -439,6 +451,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             delayMs: number;
             endedAt?: number;
             error?: string;
+            estimateFrom?: "creationTime";
             estimatedTotal: number | null;
             etaMs: number | null;
             failed: number;
@@ -468,7 +481,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               to: number | null;
             }>;
             startedAt: number;
-            state: "running" | "paused" | "done" | "failed" | "canceled";
+            state:
+              "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
           };
         },
         Name
@@ -485,6 +499,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           }>;
           limit?: number;
           names?: Array<string>;
+          rollouts?: Array<string>;
         },
         {
           history: Array<{
@@ -507,6 +522,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             delayMs: number;
             endedAt?: number;
             error?: string;
+            estimateFrom?: "creationTime";
             estimatedTotal: number | null;
             etaMs: number | null;
             failed: number;
@@ -536,7 +552,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               to: number | null;
             }>;
             startedAt: number;
-            state: "running" | "paused" | "done" | "failed" | "canceled";
+            state:
+              "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
           }>;
           migrations: Array<{
             adaptive: boolean;
@@ -558,6 +575,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             delayMs: number;
             endedAt?: number;
             error?: string;
+            estimateFrom?: "creationTime";
             estimatedTotal: number | null;
             etaMs: number | null;
             failed: number;
@@ -587,7 +605,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               to: number | null;
             }>;
             startedAt: number;
-            state: "running" | "paused" | "done" | "failed" | "canceled";
+            state:
+              "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
           }>;
           rollouts: Array<{
             backfill: {
@@ -612,6 +631,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                 delayMs: number;
                 endedAt?: number;
                 error?: string;
+                estimateFrom?: "creationTime";
                 estimatedTotal: number | null;
                 etaMs: number | null;
                 failed: number;
@@ -645,7 +665,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                   to: number | null;
                 }>;
                 startedAt: number;
-                state: "running" | "paused" | "done" | "failed" | "canceled";
+                state:
+                  | "running"
+                  | "paused"
+                  | "done"
+                  | "failed"
+                  | "canceled"
+                  | "unknown";
               } | null;
             };
             hasVerify: boolean;
@@ -665,7 +691,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               reason?: string;
               to: "schema" | "dualWrite" | "backfill" | "readNew" | "complete";
             }>;
-            updatedAt: number;
+            updatedAt?: number;
             verify: {
               batches: number;
               checked: number;
@@ -706,6 +732,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           delayMs: number;
           endedAt?: number;
           error?: string;
+          estimateFrom?: "creationTime";
           estimatedTotal: number | null;
           etaMs: number | null;
           failed: number;
@@ -735,7 +762,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             to: number | null;
           }>;
           startedAt: number;
-          state: "running" | "paused" | "done" | "failed" | "canceled";
+          state:
+            "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
         },
         Name
       >;
@@ -778,6 +806,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               delayMs: number;
               endedAt?: number;
               error?: string;
+              estimateFrom?: "creationTime";
               estimatedTotal: number | null;
               etaMs: number | null;
               failed: number;
@@ -811,7 +840,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                 to: number | null;
               }>;
               startedAt: number;
-              state: "running" | "paused" | "done" | "failed" | "canceled";
+              state:
+                | "running"
+                | "paused"
+                | "done"
+                | "failed"
+                | "canceled"
+                | "unknown";
             } | null;
           };
           hasVerify: boolean;
@@ -830,7 +865,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             reason?: string;
             to: "schema" | "dualWrite" | "backfill" | "readNew" | "complete";
           }>;
-          updatedAt: number;
+          updatedAt?: number;
           verify: {
             batches: number;
             checked: number;
@@ -879,6 +914,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               delayMs: number;
               endedAt?: number;
               error?: string;
+              estimateFrom?: "creationTime";
               estimatedTotal: number | null;
               etaMs: number | null;
               failed: number;
@@ -912,7 +948,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                 to: number | null;
               }>;
               startedAt: number;
-              state: "running" | "paused" | "done" | "failed" | "canceled";
+              state:
+                | "running"
+                | "paused"
+                | "done"
+                | "failed"
+                | "canceled"
+                | "unknown";
             } | null;
           };
           hasVerify: boolean;
@@ -931,7 +973,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             reason?: string;
             to: "schema" | "dualWrite" | "backfill" | "readNew" | "complete";
           }>;
-          updatedAt: number;
+          updatedAt?: number;
           verify: {
             batches: number;
             checked: number;
@@ -992,6 +1034,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               delayMs: number;
               endedAt?: number;
               error?: string;
+              estimateFrom?: "creationTime";
               estimatedTotal: number | null;
               etaMs: number | null;
               failed: number;
@@ -1025,7 +1068,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                 to: number | null;
               }>;
               startedAt: number;
-              state: "running" | "paused" | "done" | "failed" | "canceled";
+              state:
+                | "running"
+                | "paused"
+                | "done"
+                | "failed"
+                | "canceled"
+                | "unknown";
             } | null;
           };
           hasVerify: boolean;
@@ -1044,7 +1093,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             reason?: string;
             to: "schema" | "dualWrite" | "backfill" | "readNew" | "complete";
           }>;
-          updatedAt: number;
+          updatedAt?: number;
           verify: {
             batches: number;
             checked: number;

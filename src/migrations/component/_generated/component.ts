@@ -48,6 +48,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           delayMs: number;
           endedAt?: number;
           error?: string;
+          estimateFrom?: "creationTime";
           estimatedTotal: number | null;
           etaMs: number | null;
           failed: number;
@@ -77,7 +78,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             to: number | null;
           }>;
           startedAt: number;
-          state: "running" | "paused" | "done" | "failed" | "canceled";
+          state:
+            "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
         },
         Name
       >;
@@ -105,6 +107,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           delayMs: number;
           endedAt?: number;
           error?: string;
+          estimateFrom?: "creationTime";
           estimatedTotal: number | null;
           etaMs: number | null;
           failed: number;
@@ -134,7 +137,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             to: number | null;
           }>;
           startedAt: number;
-          state: "running" | "paused" | "done" | "failed" | "canceled";
+          state:
+            "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
         }>,
         Name
       >;
@@ -162,6 +166,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           delayMs: number;
           endedAt?: number;
           error?: string;
+          estimateFrom?: "creationTime";
           estimatedTotal: number | null;
           etaMs: number | null;
           failed: number;
@@ -191,7 +196,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             to: number | null;
           }>;
           startedAt: number;
-          state: "running" | "paused" | "done" | "failed" | "canceled";
+          state:
+            "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
         },
         Name
       >;
@@ -219,6 +225,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           delayMs: number;
           endedAt?: number;
           error?: string;
+          estimateFrom?: "creationTime";
           estimatedTotal: number | null;
           etaMs: number | null;
           failed: number;
@@ -248,7 +255,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             to: number | null;
           }>;
           startedAt: number;
-          state: "running" | "paused" | "done" | "failed" | "canceled";
+          state:
+            "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
         },
         Name
       >;
@@ -276,6 +284,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           delayMs: number;
           endedAt?: number;
           error?: string;
+          estimateFrom?: "creationTime";
           estimatedTotal: number | null;
           etaMs: number | null;
           failed: number;
@@ -305,7 +314,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             to: number | null;
           }>;
           startedAt: number;
-          state: "running" | "paused" | "done" | "failed" | "canceled";
+          state:
+            "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
         },
         Name
       >;
@@ -426,6 +436,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             delayMs: number;
             endedAt?: number;
             error?: string;
+            estimateFrom?: "creationTime";
             estimatedTotal: number | null;
             etaMs: number | null;
             failed: number;
@@ -455,7 +466,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               to: number | null;
             }>;
             startedAt: number;
-            state: "running" | "paused" | "done" | "failed" | "canceled";
+            state:
+              "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
           }>;
         },
         Name
@@ -527,6 +539,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             delayMs: number;
             endedAt?: number;
             error?: string;
+            estimateFrom?: "creationTime";
             estimatedTotal: number | null;
             etaMs: number | null;
             failed: number;
@@ -556,7 +569,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               to: number | null;
             }>;
             startedAt: number;
-            state: "running" | "paused" | "done" | "failed" | "canceled";
+            state:
+              "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
           };
         },
         Name
@@ -573,6 +587,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           }>;
           limit?: number;
           names?: Array<string>;
+          rollouts?: Array<string>;
         },
         {
           history: Array<{
@@ -595,6 +610,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             delayMs: number;
             endedAt?: number;
             error?: string;
+            estimateFrom?: "creationTime";
             estimatedTotal: number | null;
             etaMs: number | null;
             failed: number;
@@ -624,7 +640,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               to: number | null;
             }>;
             startedAt: number;
-            state: "running" | "paused" | "done" | "failed" | "canceled";
+            state:
+              "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
           }>;
           migrations: Array<{
             adaptive: boolean;
@@ -646,6 +663,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             delayMs: number;
             endedAt?: number;
             error?: string;
+            estimateFrom?: "creationTime";
             estimatedTotal: number | null;
             etaMs: number | null;
             failed: number;
@@ -675,7 +693,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               to: number | null;
             }>;
             startedAt: number;
-            state: "running" | "paused" | "done" | "failed" | "canceled";
+            state:
+              "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
           }>;
           rollouts: Array<{
             backfill: {
@@ -700,6 +719,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                 delayMs: number;
                 endedAt?: number;
                 error?: string;
+                estimateFrom?: "creationTime";
                 estimatedTotal: number | null;
                 etaMs: number | null;
                 failed: number;
@@ -733,7 +753,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                   to: number | null;
                 }>;
                 startedAt: number;
-                state: "running" | "paused" | "done" | "failed" | "canceled";
+                state:
+                  | "running"
+                  | "paused"
+                  | "done"
+                  | "failed"
+                  | "canceled"
+                  | "unknown";
               } | null;
             };
             hasVerify: boolean;
@@ -753,7 +779,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               reason?: string;
               to: "schema" | "dualWrite" | "backfill" | "readNew" | "complete";
             }>;
-            updatedAt: number;
+            updatedAt?: number;
             verify: {
               batches: number;
               checked: number;
@@ -794,6 +820,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
           delayMs: number;
           endedAt?: number;
           error?: string;
+          estimateFrom?: "creationTime";
           estimatedTotal: number | null;
           etaMs: number | null;
           failed: number;
@@ -823,7 +850,8 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             to: number | null;
           }>;
           startedAt: number;
-          state: "running" | "paused" | "done" | "failed" | "canceled";
+          state:
+            "running" | "paused" | "done" | "failed" | "canceled" | "unknown";
         },
         Name
       >;
@@ -866,6 +894,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               delayMs: number;
               endedAt?: number;
               error?: string;
+              estimateFrom?: "creationTime";
               estimatedTotal: number | null;
               etaMs: number | null;
               failed: number;
@@ -899,7 +928,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                 to: number | null;
               }>;
               startedAt: number;
-              state: "running" | "paused" | "done" | "failed" | "canceled";
+              state:
+                | "running"
+                | "paused"
+                | "done"
+                | "failed"
+                | "canceled"
+                | "unknown";
             } | null;
           };
           hasVerify: boolean;
@@ -918,7 +953,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             reason?: string;
             to: "schema" | "dualWrite" | "backfill" | "readNew" | "complete";
           }>;
-          updatedAt: number;
+          updatedAt?: number;
           verify: {
             batches: number;
             checked: number;
@@ -967,6 +1002,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               delayMs: number;
               endedAt?: number;
               error?: string;
+              estimateFrom?: "creationTime";
               estimatedTotal: number | null;
               etaMs: number | null;
               failed: number;
@@ -1000,7 +1036,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                 to: number | null;
               }>;
               startedAt: number;
-              state: "running" | "paused" | "done" | "failed" | "canceled";
+              state:
+                | "running"
+                | "paused"
+                | "done"
+                | "failed"
+                | "canceled"
+                | "unknown";
             } | null;
           };
           hasVerify: boolean;
@@ -1019,7 +1061,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             reason?: string;
             to: "schema" | "dualWrite" | "backfill" | "readNew" | "complete";
           }>;
-          updatedAt: number;
+          updatedAt?: number;
           verify: {
             batches: number;
             checked: number;
@@ -1080,6 +1122,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
               delayMs: number;
               endedAt?: number;
               error?: string;
+              estimateFrom?: "creationTime";
               estimatedTotal: number | null;
               etaMs: number | null;
               failed: number;
@@ -1113,7 +1156,13 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
                 to: number | null;
               }>;
               startedAt: number;
-              state: "running" | "paused" | "done" | "failed" | "canceled";
+              state:
+                | "running"
+                | "paused"
+                | "done"
+                | "failed"
+                | "canceled"
+                | "unknown";
             } | null;
           };
           hasVerify: boolean;
@@ -1132,7 +1181,7 @@ export type ComponentApi<Name extends string | undefined = string | undefined> =
             reason?: string;
             to: "schema" | "dualWrite" | "backfill" | "readNew" | "complete";
           }>;
-          updatedAt: number;
+          updatedAt?: number;
           verify: {
             batches: number;
             checked: number;
