@@ -381,7 +381,11 @@ class Model {
           // A clear is decided by the phase's truth: a clear of the truth's shape clears both;
           // a clear of the other shape alone is repaired from the truth (src/client/README.md).
           const ofTruth = (op.op === "clearOld") === !at(this.phase, "readNew");
+          const before = (await subject.stored(t)).get(id);
           await (op.op === "clearOld" ? subject.clearOld(t, id) : subject.clearNew(t, id));
+          // Clearing what is not there writes nothing (a patch that changes no field): no
+          // trigger runs, so the person is as in step as before.
+          if ((op.op === "clearOld" ? before?.old : before?.value) === undefined) return;
           if (!at(this.phase, "dualWrite")) {
             // In schema nothing is converted: the old shape is what the app wrote.
             if (op.op === "clearOld") this.wrote(id, undefined);
