@@ -10,6 +10,7 @@ import { isRolloutError } from "../src/client/index.js";
 import type { ExampleT } from "./exampleApp.js";
 import { UserTraffic } from "./traffic.js";
 import { advancer, backfillWhileWriting, gateLine, rolloutStatusOf, say } from "./rolloutSteps.js";
+import { drainScheduled } from "./scheduler.js";
 import type { Check } from "./seed.js";
 
 const ROLLOUT = "users.splitName";
@@ -85,6 +86,12 @@ export async function walkRollout(
     reason: "p99 up",
   });
   say(`rollback → ${back.phase} (reason: p99 up); reads use name again`);
+  // What was written while in readNew is checked again before the gate opens a second time.
+  say(
+    `npx convex run migrations:verify '{rollout: "${ROLLOUT}"}'   (a new pass after the rollback)`,
+  );
+  await t.mutation(internal.migrations.verify, { rollout: ROLLOUT });
+  await drainScheduled(t, { tickMs: 20 });
   await advance("readNew", "p99 was unrelated");
   const done = await advance("complete");
   say(
