@@ -205,11 +205,8 @@ async function rowValue(db: Writer, move: Move, sourceId: string, value: unknown
   } else if (otherIsTruth(phase)) {
     await follow(db, move, sourceId, undefined);
   } else {
-    const source = await db.get(move.from, sourceId as never);
-    const row = source === null ? null : await rowOf(db, move, sourceId);
-    if (row !== null && source?.[move.field] !== undefined) {
-      await db.patch(move.to, row._id, { [move.as]: source[move.field] });
-    }
+    const row = await rowOf(db, move, sourceId);
+    if (row !== null) await takeValue(db, move, row, sourceId);
   }
 }
 
