@@ -80,9 +80,13 @@ test("from dualWrite: one phase read per transaction, one extra write per conver
     const inserts = await extra(t, insertOld(n), []);
     measured[`dualWrite, ${n} old-shape inserts`] = inserts;
     expect(inserts).toMatchObject({ componentCalls: 1, documentsWritten: n });
+    // Index ranges: the triggers' reads of the app's insert and of the conversion's patch, and
+    // the phase read once (the README's cost table).
+    expect(inserts.databaseQueries).toBe(n * (TRIGGERS_READS.insert + TRIGGERS_READS.patch) + 1);
     const patches = await extra(t, patchName, OLD(n));
     measured[`dualWrite, ${n} patches of name`] = patches;
     expect(patches).toMatchObject({ componentCalls: 1, documentsWritten: n });
+    expect(patches.databaseQueries).toBe(n * 2 * TRIGGERS_READS.patch + 1);
   }
 });
 
