@@ -96,17 +96,45 @@ describe("a parallel run", () => {
     expect(await bumpCounts(t)).toEqual(ones(300).map(() => 2));
   });
 
-  test("each slice sizes its own batches (adaptive)", async () => {
+  test("an adaptive run grows its size in one slice, then cuts the rest at that size", async () => {
     const t = setup();
-    await seedPosts(t, 2_000);
-    const started = await start(t, "plainBump", { parallelism: 2 });
+    // About 40 KB a post: a batch of 100 already reads and writes a quarter of the limits.
+    await seedPosts(t, 300, undefined, () => "x".repeat(40_000));
+    const started = await start(t, "plainBump", { parallelism: 4 });
     expect(started.adaptive).toBe(true);
-    expect(started.slices!.map((s) => s.batchSize)).toEqual([100, 100]);
+    // One slice over the whole table finds the size, rather than four each growing from 100.
+    expect(started.slices!.map((s) => [s.from, s.to, s.batchSize])).toEqual([[null, null, 100]]);
     await runScheduledOnce(t);
-    const grown = await statusOf(t, "parallel:plainBump");
-    expect(grown.slices!.every((s) => s.batchSize > 100)).toBe(true);
+    const cut = await statusOf(t, "parallel:plainBump");
+    // Its size stopped growing with about 200 posts (2 batches) left: cut into slices of one
+    // batch or two each, as few as give the shortest path, all at the size it found.
+    expect(cut.slices!.length).toBeGreaterThan(1);
+    expect(cut.slices!.length).toBeLessThanOrEqual(4);
+    const size = cut.slices![0]!.batchSize;
+    expect(size).toBeLessThanOrEqual(100);
+    expect(cut.slices!.every((s) => s.batchSize === size)).toBe(true);
+    for (let i = 1; i < cut.slices!.length; i++) {
+      expect(cut.slices![i]!.from).toBe(cut.slices![i - 1]!.to);
+    }
+    expect(cut.slices!.at(-1)!.to).toBeNull();
     await drain(t);
-    expect(await bumpCounts(t)).toEqual(ones(2_000));
+    expect(await statusOf(t, "parallel:plainBump")).toMatchObject({
+      state: "done",
+      processed: 300,
+    });
+    expect(await bumpCounts(t)).toEqual(ones(300));
+  });
+
+  test("an adaptive run over a table one growing chain finishes soon stays one slice", async () => {
+    const t = setup();
+    await seedPosts(t, 450);
+    await start(t, "plainBump", { parallelism: 4 });
+    await drain(t);
+    const status = await statusOf(t, "parallel:plainBump");
+    // 100, then 350 of a next size of 400: four slices would not have been shorter.
+    expect(status).toMatchObject({ state: "done", processed: 450, batches: 2 });
+    expect(status.slices ?? []).toHaveLength(0);
+    expect(await bumpCounts(t)).toEqual(ones(450));
   });
 
   test("refuses a parallelism out of range, saying what to pass", async () => {

@@ -6,11 +6,13 @@
 import { describe, expect, test } from "vitest";
 import {
   MAX_PARALLELISM,
+  afterRampBatch,
   afterSliceDone,
   initialSlices,
   parallelismFor,
   pickSplit,
   splitsToReach,
+  startingSlices,
   type LiveSlice,
   type ParallelFacts,
 } from "../src/component/sliceDecisions.js";
@@ -142,6 +144,72 @@ describe("pickSplit", () => {
     const { at } = pickSplit([s], bounds)!;
     expect(at).toBeGreaterThan(1_200);
     expect(at).toBeLessThan(1_900);
+  });
+});
+
+describe("startingSlices", () => {
+  test("a fixed size starts k slices at once; an adaptive run one slice that finds the size", () => {
+    expect(startingSlices(bounds, 4, false)).toEqual({
+      ranges: initialSlices(bounds, 4),
+      ramping: false,
+    });
+    expect(startingSlices(bounds, 4, true)).toEqual({
+      ranges: [{ lo: null, hi: null, stop: null }],
+      ramping: true,
+    });
+  });
+});
+
+describe("afterRampBatch", () => {
+  // The ramping slice over the whole table, 1 document per ms of _creationTime met so far.
+  const ramping = (position: number): LiveSlice => ({
+    id: "r",
+    lo: null,
+    stop: null,
+    position,
+    processed: position - bounds.first,
+    batchSize: 0,
+  });
+  const facts = (position: number, batchSize: number, nextSize: number, othersLive = 0) => ({
+    slice: ramping(position),
+    bounds,
+    batchSize,
+    nextSize,
+    parallelism: 4,
+    othersLive,
+  });
+
+  test.each<[string, ReturnType<typeof facts>, boolean, number]>([
+    // 900 left: 4 slices of 200 would not take it in one batch each; growing goes on.
+    ["still growing, much left", facts(1_100, 50, 200), false, 0],
+    // 900 left at a size that stopped growing (50): 18 batches over 4 slots, 4 slices.
+    ["stopped growing", facts(1_100, 50, 50), true, 4],
+    // 600 left, next 200: 4 slices of 200 would take it all; 3 batches, 3 slices of one each.
+    ["k slices of the next size take the rest", facts(1_400, 50, 200), true, 3],
+    // 150 left, next 200: one batch is left, nothing to cut.
+    ["one batch left", facts(1_850, 50, 200), true, 1],
+    // 6 batches left over 4 slots: 4 slices would still take 2 each, so 3 slices of 2.
+    ["as few slices as give the shortest path", facts(1_400, 100, 100), true, 3],
+    // Two other slices live (the knob split it): two slots left.
+    ["others live take slots", facts(1_100, 50, 50, 2), true, 2],
+  ])("%s", (_, input, rampEnds, parts) => {
+    const answer = afterRampBatch(input);
+    expect(answer.rampEnds).toBe(rampEnds);
+    expect(answer.cuts.length + (rampEnds ? 1 : 0)).toBe(rampEnds ? parts : 0);
+    // The cuts are strictly inside what is left, increasing, in equal spans.
+    const from = input.slice.position!;
+    const edges = [from, ...answer.cuts, bounds.last];
+    for (let i = 1; i < edges.length; i++) expect(edges[i]!).toBeGreaterThan(edges[i - 1]!);
+    if (answer.cuts.length > 0) {
+      const span = (bounds.last - from) / (answer.cuts.length + 1);
+      answer.cuts.forEach((cut, i) => expect(cut).toBeCloseTo(from + span * (i + 1)));
+    }
+  });
+
+  test("a first page that ended where it began gives no density: go on, unless growth stopped", () => {
+    const none = { ...facts(1_000, 100, 400), slice: { ...ramping(1_000), processed: 1 } };
+    expect(afterRampBatch(none)).toEqual({ rampEnds: false, cuts: [] });
+    expect(afterRampBatch({ ...none, nextSize: 100 })).toEqual({ rampEnds: true, cuts: [] });
   });
 });
 

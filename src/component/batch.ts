@@ -24,7 +24,7 @@ import { clearRetried, ledgerPage, recordFailures, settleBefore } from "./ledger
 import { transactionUsage } from "./metrics.js";
 import { getRollout } from "./rolloutStatus.js";
 import { RATE_WINDOW } from "./runs.js";
-import { sliceDone, sliceFailed } from "./slices.js";
+import { afterRamp, sliceDone, sliceFailed } from "./slices.js";
 import { startMigration } from "./start.js";
 import { startVerifyPass } from "./verify.js";
 
@@ -140,6 +140,9 @@ export async function executeBatch(
       ...progress,
       ...(await nextDriver(ctx, run, { schedule })),
     });
+    // The one slice an adaptive parallel run starts with: is its size found yet?
+    if (run.slice?.ramping)
+      await afterRamp(ctx, { ...run, ...progress }, run.batchSize, { schedule });
     return;
   }
   const ended = {

@@ -126,6 +126,8 @@ export const tables = {
         index: v.number(),
         ...vSliceRange.fields,
         position: v.union(v.number(), v.null()),
+        /** The one slice an adaptive run starts with, while it grows its batch size. */
+        ramping: v.optional(v.boolean()),
       }),
     ),
   })

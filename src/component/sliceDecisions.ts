@@ -67,6 +67,64 @@ export function initialSlices(bounds: Bounds, k: number): SliceRange[] {
         .map((lo, i) => ({ lo, hi: edges[i + 1] ?? null, stop: edges[i + 1] ?? null }));
 }
 
+/**
+ * The slices a new parallel run starts with. A run of fixed batch size starts
+ * all k at once. An adaptive run starts with one slice over the whole range,
+ * which grows its batches from the first size as a run of one chain does; when
+ * it stops growing (`afterRampBatch`), what it has left is cut into slices that
+ * start at its size. Each of k slices growing from the first size on its own
+ * would take about k times the small batches one chain takes.
+ */
+export function startingSlices(
+  bounds: Bounds,
+  k: number,
+  adaptive: boolean,
+): { ranges: SliceRange[]; ramping: boolean } {
+  if (adaptive) return { ranges: [{ lo: null, hi: null, stop: null }], ramping: true };
+  return { ranges: initialSlices(bounds, k), ramping: false };
+}
+
+/**
+ * After a batch of the slice that ramps an adaptive run's size up (one more
+ * page to go): whether its ramp ends, and where what it has left is cut.
+ *
+ * The ramp ends when the size stops growing (the cap, a ceiling a limit set,
+ * or what the batch used), or when k slices of the next size would take what
+ * is left in one batch each (growing more would only lengthen one chain). What
+ * is left is then cut into equal spans of `_creationTime`: as few slices as
+ * give the shortest critical path (12 batches left over 8 free slots are 6
+ * slices of two batches, not 8 slices of one or two), none if one batch is left.
+ */
+export function afterRampBatch(facts: {
+  slice: LiveSlice;
+  bounds: Bounds;
+  /** The size of the batch that just ran, and the next one. */
+  batchSize: number;
+  nextSize: number;
+  /** How many slices the run may have live, and how many others are. */
+  parallelism: number;
+  othersLive: number;
+}): { rampEnds: boolean; cuts: number[] } {
+  const { slice, bounds, batchSize, nextSize, parallelism, othersLive } = facts;
+  const density = densityOf(slice, bounds);
+  // Nothing to estimate from yet (a first page that ended where it began): go on ramping.
+  if (density === null) return { rampEnds: nextSize <= batchSize, cuts: [] };
+  const { from, to } = spanOf(slice, bounds);
+  const left = density * Math.max(0, to - from);
+  const slots = Math.max(1, Math.min(parallelism, MAX_PARALLELISM) - othersLive);
+  const rampEnds = nextSize <= batchSize || nextSize * slots >= left;
+  if (!rampEnds) return { rampEnds, cuts: [] };
+  const batchesLeft = Math.ceil(left / nextSize);
+  const parts =
+    batchesLeft <= 1 ? 1 : Math.min(slots, Math.ceil(batchesLeft / Math.ceil(batchesLeft / slots)));
+  const cuts: number[] = [];
+  for (let i = 1; i < parts; i++) {
+    const cut = from + ((to - from) * i) / parts;
+    if (cut > (cuts.at(-1) ?? from) && cut < to) cuts.push(cut);
+  }
+  return { rampEnds, cuts };
+}
+
 /** A live slice, as splitting sees it. */
 export type LiveSlice = {
   id: string;

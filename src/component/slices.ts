@@ -11,7 +11,13 @@ import type { MigrationAddress, SliceRange, SliceStatus } from "../shared/valida
 import type { Doc, Id } from "./_generated/dataModel.js";
 import type { MutationCtx } from "./_generated/server.js";
 import { cancelPendingJob, driverOfRun, liveSlices, nextDriver } from "./drivers.js";
-import { afterSliceDone, pickSplit, splitsToReach, type LiveSlice } from "./sliceDecisions.js";
+import {
+  afterRampBatch,
+  afterSliceDone,
+  pickSplit,
+  splitsToReach,
+  type LiveSlice,
+} from "./sliceDecisions.js";
 
 type Schedule = { schedule: boolean };
 
@@ -27,6 +33,7 @@ async function insertSlice(
   range: SliceRange,
   { schedule }: Schedule,
   sizedLike: Pick<Doc<"runs">, "batchSize" | "ceiling"> = run,
+  ramping = false,
 ): Promise<Id<"runs">> {
   const now = Date.now();
   const sliceId = await ctx.db.insert("runs", {
@@ -55,7 +62,7 @@ async function insertSlice(
     attempt: 1,
     pass: run.pass,
     parent: run._id,
-    slice: { index, ...range, position: null },
+    slice: { index, ...range, position: null, ...(ramping ? { ramping } : {}) },
   });
   if (run.state === "running") {
     const driver = await nextDriver(ctx, { _id: sliceId, attempt: 1, delayMs: 0 }, { schedule });
@@ -64,17 +71,52 @@ async function insertSlice(
   return sliceId;
 }
 
-/** Starts a new parallel run's slices, all at once. */
+/** Starts a new parallel run's slices (`startingSlices`), all at once. */
 export async function startSlices(
   ctx: MutationCtx,
   run: Doc<"runs">,
-  ranges: SliceRange[],
+  { ranges, ramping }: { ranges: SliceRange[]; ramping: boolean },
   schedule: Schedule,
 ): Promise<void> {
   for (const [index, range] of ranges.entries()) {
-    await insertSlice(ctx, run, index, range, schedule);
+    await insertSlice(ctx, run, index, range, schedule, run, ramping);
   }
   await ctx.db.patch("runs", run._id, { sliceCount: ranges.length });
+}
+
+/**
+ * After a batch of the slice that ramps an adaptive run's size up, with more
+ * to go (its row already saved): when the ramp ends (`afterRampBatch`), the
+ * slice keeps the first part of what it has left and new slices, at its batch
+ * size, take the rest. Reads the run's row only while it ramps: a few batches,
+ * while no other slice exists unless the knob made one.
+ */
+export async function afterRamp(
+  ctx: MutationCtx,
+  slice: Doc<"runs">,
+  ranSize: number,
+  schedule: Schedule,
+): Promise<void> {
+  const run = (await ctx.db.get("runs", slice.parent!))!;
+  const othersLive = (await liveSlices(ctx, run._id)).filter((s) => s._id !== slice._id).length;
+  const { rampEnds, cuts } = afterRampBatch({
+    slice: asLive(slice),
+    bounds: run.bounds!,
+    batchSize: ranSize,
+    nextSize: slice.batchSize,
+    parallelism: run.parallelism ?? 1,
+    othersLive,
+  });
+  if (!rampEnds) return;
+  const { ramping: _ended, ...range } = slice.slice!;
+  await ctx.db.patch("runs", slice._id, { slice: { ...range, stop: cuts[0] ?? range.stop } });
+  if (cuts.length === 0) return;
+  let index = run.sliceCount ?? 1;
+  for (const [i, lo] of cuts.entries()) {
+    const hi = cuts[i + 1] ?? range.stop;
+    await insertSlice(ctx, run, index++, { lo, hi, stop: hi }, schedule, slice);
+  }
+  await ctx.db.patch("runs", run._id, { sliceCount: index });
 }
 
 function asLive(slice: Doc<"runs">): LiveSlice {

@@ -22,7 +22,7 @@ import { carryOver } from "./legacy.js";
 import { migrationRow } from "./ledger.js";
 import { getRollout } from "./rolloutStatus.js";
 import { latestRun, toStatus } from "./runs.js";
-import { initialSlices, parallelismFor } from "./sliceDecisions.js";
+import { parallelismFor, startingSlices } from "./sliceDecisions.js";
 import { driveSlices, setParallelism, startSlices } from "./slices.js";
 
 /** The longest pause between batches: an hour. */
@@ -224,7 +224,8 @@ export async function startMigration(
   if (run.parallelism !== undefined) {
     // A parallel run has no driver of its own: each slice has one.
     if (decision.kind === "new") {
-      await startSlices(ctx, run, initialSlices(run.bounds!, run.parallelism), request);
+      const starting = startingSlices(run.bounds!, run.parallelism, run.adaptive);
+      await startSlices(ctx, run, starting, request);
     } else {
       await driveSlices(ctx, run, {
         migration,
