@@ -81,7 +81,7 @@ test("from dualWrite: one phase read per transaction, one extra write per conver
     measured[`dualWrite, ${n} old-shape inserts`] = inserts;
     expect(inserts).toMatchObject({ componentCalls: 1, documentsWritten: n });
     // Index ranges: the triggers' reads of the app's insert and of the conversion's patch, and
-    // the phase read once (the README's cost table).
+    // the phase read once (the cost table of docs/declarative.md).
     expect(inserts.databaseQueries).toBe(n * (TRIGGERS_READS.insert + TRIGGERS_READS.patch) + 1);
     const patches = await extra(t, patchName, OLD(n));
     measured[`dualWrite, ${n} patches of name`] = patches;
