@@ -4,7 +4,10 @@
  */
 import { describe, expect, test } from "vitest";
 import type { MigrationStatus, Phase, RolloutStatus, RunState } from "../src/client/index.js";
+import { MAX_PARALLELISM } from "../src/component/sliceDecisions.js";
+import { checkParallelism } from "../src/shared/errors.js";
 import { rolloutActions, runActions } from "../src/react/allowed.js";
+import { checkParallelismInput } from "../src/react/inputs.js";
 
 function run(overrides: Partial<MigrationStatus> = {}): MigrationStatus {
   return {
@@ -62,6 +65,21 @@ describe("a run offers", () => {
     ["done", { isDone: true, mode: "retryFailed", failures: [failure] }, ["retryFailed"]],
   ])("%s %j: %j", (state, overrides, expected) => {
     expect(runActions(run({ state, ...overrides }))).toEqual(expected);
+  });
+
+  test.each<[RunState, Partial<MigrationStatus>, string[]]>([
+    ["running", {}, ["pause", "throttle", "parallelism", "cancel"]],
+    [
+      "running",
+      { error: "Recovering: no driver" },
+      ["resume", "pause", "throttle", "parallelism", "cancel"],
+    ],
+    ["paused", {}, ["resume", "throttle", "parallelism", "cancel"]],
+    ["failed", { error: "migrateOne threw" }, ["resume", "throttle"]],
+    ["canceled", {}, ["resume", "throttle"]],
+    ["done", { isDone: true }, []],
+  ])("a parallel run, %s %j: %j", (state, overrides, expected) => {
+    expect(runActions(run({ state, parallelism: 4, ...overrides }))).toEqual(expected);
   });
 
   test("nothing for a verify pass, which its rollout steers", () => {
@@ -138,5 +156,61 @@ describe("a rollout offers", () => {
     ).toBe(false);
     expect(rolloutActions(rollout("readNew", { verify: pass("done") })).verify).toBe(true);
     expect(rolloutActions(rollout("readNew", { hasVerify: false })).verify).toBe(false);
+  });
+});
+
+describe("the slices an operator types", () => {
+  test("a whole number from 1 to the engine's maximum is sent as a number", () => {
+    expect(checkParallelismInput("4")).toEqual({ ok: true, value: 4 });
+    expect(checkParallelismInput(" 1 ")).toEqual({ ok: true, value: 1 });
+    expect(checkParallelismInput(String(MAX_PARALLELISM))).toEqual({
+      ok: true,
+      value: MAX_PARALLELISM,
+    });
+  });
+
+  test.each([
+    ["", "Enter how many slices to run at once: a whole number from 1 to 32."],
+    ["   ", "Enter how many slices to run at once: a whole number from 1 to 32."],
+    ["abc", "Slices at once must be a whole number from 1 to 32; got abc."],
+    ["2.5", "Slices at once must be a whole number from 1 to 32; got 2.5."],
+    ["0", "Slices at once must be a whole number from 1 to 32; got 0."],
+    ["-3", "Slices at once must be a whole number from 1 to 32; got -3."],
+    [
+      "33",
+      "Slices at once must be a whole number from 1 to 32; got 33. 32 is the most the engine keeps live.",
+    ],
+  ])("%j is refused: %s", (typed, message) => {
+    expect(checkParallelismInput(typed)).toEqual({ ok: false, message });
+  });
+
+  test("lets through exactly what the engine accepts", () => {
+    const typed = [
+      "-1",
+      "0",
+      "0.5",
+      "1",
+      "1.0",
+      "2",
+      "7.25",
+      "31",
+      "32",
+      "33",
+      "100",
+      "1e1",
+      "NaN",
+    ];
+    for (let k = -2; k <= MAX_PARALLELISM + 2; k++) typed.push(String(k));
+    for (const text of typed) {
+      const engine = (() => {
+        try {
+          checkParallelism(Number(text), MAX_PARALLELISM);
+          return true;
+        } catch {
+          return false;
+        }
+      })();
+      expect(checkParallelismInput(text).ok, text).toBe(engine);
+    }
   });
 });

@@ -8,7 +8,7 @@
  * errors: never a return-validation failure, never an untyped error.
  */
 import type { Id } from "../example/convex/_generated/dataModel.js";
-import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test } from "vitest";
 import { api, internal } from "../example/convex/_generated/api.js";
 import {
   isRolloutError,
@@ -16,20 +16,10 @@ import {
   type Phase,
   type RolloutStatusWithContract,
 } from "../src/client/index.js";
+import { ANA, listDashboardCallers, VIC } from "./dashboardCallers.js";
 import { drain, seedUsers, setup, type T } from "./harness.js";
 
-const ANA = { subject: "ana", name: "Ana" }; // an operator
-const VIC = { subject: "vic", name: "Vic" }; // a viewer
-
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.stubEnv("ROLLOUTS_OPERATORS", "https://convex.test|ana");
-  vi.stubEnv("ROLLOUTS_VIEWERS", "https://convex.test|vic");
-});
-afterEach(() => {
-  vi.useRealTimers();
-  vi.unstubAllEnvs();
-});
+listDashboardCallers(); // Ana, an operator; Vic, a viewer
 
 /** The example app's rollouts, with their backfill migrations and whether they verify. */
 const ROLLOUTS = [

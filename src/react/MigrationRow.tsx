@@ -42,6 +42,7 @@ export function MigrationRow({
       data-name={m.name}
       data-state={m.state}
       data-delay={m.delayMs}
+      data-parallelism={m.parallelism}
       aria-labelledby={titleId}
     >
       <div style={styles.title}>

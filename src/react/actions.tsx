@@ -3,98 +3,18 @@
  * flight (and disables its neighbours), shows the error if the call fails, and
  * is only rendered when the state allows it (see allowed.ts).
  */
-import {
-  useCallback,
-  useEffect,
-  useId,
-  useRef,
-  useState,
-  type FormEvent,
-  type KeyboardEvent,
-  type Ref,
-} from "react";
+import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import type { MigrationStatus, RolloutStatus } from "../shared/validators.js";
+import { ActionButton, ErrorLine, useAct } from "./act.js";
 import { runActions, isRecovering, type RolloutActions } from "./allowed.js";
-import { messageOf, type OperatorActions } from "./operator.js";
+import type { OperatorActions } from "./operator.js";
+import { ParallelismControl } from "./ParallelismControl.js";
 import { styles } from "./styles.js";
 
-type Act = {
-  /** The action in flight, if any. */
-  pending: string | null;
-  /** The last action's error, for a person. */
-  error: string | null;
-  /** Runs `call` as `action`; answers whether it succeeded. */
-  act: (action: string, call: () => Promise<unknown>) => Promise<boolean>;
-};
-
-export function useAct(): Act {
-  const [pending, setPending] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const act = useCallback(async (action: string, call: () => Promise<unknown>) => {
-    setPending(action);
-    setError(null);
-    try {
-      await call();
-      return true;
-    } catch (e) {
-      setError(messageOf(e));
-      return false;
-    } finally {
-      setPending(null);
-    }
-  }, []);
-  return { pending, error, act };
-}
-
-type ButtonProps = {
-  action: string;
-  label: string;
-  busy: string;
-  state: Act;
-  /** Not for a submit button: its form's onSubmit acts. */
-  onClick?: () => void;
-  kind?: "primary" | "danger" | "plain" | "danger primary";
-  disabled?: boolean;
-  describedBy?: string;
-  type?: "button" | "submit";
-  buttonRef?: Ref<HTMLButtonElement>;
-};
-
-export function ActionButton(props: ButtonProps) {
-  const { action, label, busy, state, onClick, kind = "plain", disabled, describedBy } = props;
-  const mine = state.pending === action;
-  const variant =
-    kind === "plain"
-      ? ""
-      : kind
-          .split(" ")
-          .map((k) => ` cr-btn-${k}`)
-          .join("");
-  return (
-    <button
-      ref={props.buttonRef}
-      type={props.type ?? "button"}
-      className={`cr-btn${variant}`}
-      onClick={onClick}
-      disabled={disabled === true || state.pending !== null}
-      aria-busy={mine || undefined}
-      aria-describedby={describedBy}
-      data-action={action}
-    >
-      {mine ? busy : label}
-    </button>
-  );
-}
-
-export function ErrorLine({ error }: { error: string | null }) {
-  return error === null ? null : (
-    <p role="alert" style={styles.alert}>
-      {error}
-    </p>
-  );
-}
-
-/** Pause, resume, throttle, cancel and retry-failed for one run, as its state allows. */
+/**
+ * Pause, resume, throttle (and a parallel run's slices), cancel and
+ * retry-failed for one run, as its state allows.
+ */
 export function RunControls({ run, actions }: { run: MigrationStatus; actions: OperatorActions }) {
   const state = useAct();
   const allowed = runActions(run);
@@ -173,6 +93,9 @@ export function RunControls({ run, actions }: { run: MigrationStatus; actions: O
               disabled={!validDelay || delayMs === run.delayMs}
             />
           </form>
+        ) : null}
+        {has("parallelism") ? (
+          <ParallelismControl run={run} state={state} actions={actions} />
         ) : null}
       </div>
       <ErrorLine error={state.error} />

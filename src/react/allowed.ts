@@ -5,7 +5,7 @@
  */
 import type { MigrationStatus, Phase, RolloutStatus } from "../shared/validators.js";
 
-export type RunAction = "pause" | "resume" | "throttle" | "cancel" | "retryFailed";
+export type RunAction = "pause" | "resume" | "throttle" | "parallelism" | "cancel" | "retryFailed";
 
 /** A run whose driver is gone says so; `resume` drives it again at once. */
 export function isRecovering(run: MigrationStatus): boolean {
@@ -17,17 +17,20 @@ export function isRecovering(run: MigrationStatus): boolean {
  * - paused: resume, throttle, cancel;
  * - failed or canceled: resume at the cursor, throttle first if wanted;
  * - done: retry the failure ledger, when it has documents.
- * A verify pass is steered from its rollout.
+ * A parallel run that is running or paused also sets how many slices it keeps
+ * live; a run of one chain cannot (its cursor covers the whole range, and the
+ * engine refuses). A verify pass is steered from its rollout.
  */
 export function runActions(run: MigrationStatus): RunAction[] {
   if (run.mode === "verify") return [];
+  const slices: RunAction[] = run.parallelism === undefined ? [] : ["parallelism"];
   switch (run.state) {
     case "running":
       return isRecovering(run)
-        ? ["resume", "pause", "throttle", "cancel"]
-        : ["pause", "throttle", "cancel"];
+        ? ["resume", "pause", "throttle", ...slices, "cancel"]
+        : ["pause", "throttle", ...slices, "cancel"];
     case "paused":
-      return ["resume", "throttle", "cancel"];
+      return ["resume", "throttle", ...slices, "cancel"];
     case "failed":
     case "canceled":
       return ["resume", "throttle"];

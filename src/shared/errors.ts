@@ -3,6 +3,7 @@
  * kind of error and carries a message that says what to do next.
  */
 import { ConvexError, type Value } from "convex/values";
+import { MAX_PARALLELISM } from "./limits.js";
 import type { Phase } from "./validators.js";
 
 export const ERROR_KINDS = [
@@ -132,7 +133,7 @@ export function checkBatchSize(batchSize: number | undefined, max: number): void
 }
 
 /** Checks a `parallelism` the caller gave: slices of a run at once, 1 to `max`. */
-export function checkParallelism(parallelism: number | undefined, max = 32): void {
+export function checkParallelism(parallelism: number | undefined, max = MAX_PARALLELISM): void {
   checkWholeNumber("parallelism", parallelism, {
     min: 1,
     max,
