@@ -10,7 +10,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, Locator, Page } from "playwright-core";
+import type { Browser, Locator, Page, Route } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { internal } from "../example/convex/_generated/api.js";
 import type { Phase } from "../src/client/index.js";
@@ -19,6 +19,7 @@ import { drain, seedPosts, seedUsers, setup, type T } from "./harness.js";
 import { buildPage, ROOT, screenshotNotBlank, servePage, type Served } from "./pageServer.js";
 
 const ROLLOUT = "users.splitName";
+const PARALLEL = "migrations:setDefaultPlan";
 const IDENTITIES = {
   "ana-token": { subject: "ana", name: "Ana" },
   "mallory-token": { subject: "mallory", name: "Mallory", email: "mallory@example.com" },
@@ -31,7 +32,8 @@ let browser: Browser;
 /**
  * A rollout back in backfill after a rollback, its second pass running (2,100
  * of ~5,001 users, a batch every 1.5 s); a finished chain; a run that
- * recorded three documents it could not convert (their error quotes the address).
+ * recorded three documents it could not convert (their error quotes the address);
+ * a parallel run of four slices, paused.
  */
 async function scene(): Promise<T> {
   vi.useFakeTimers();
@@ -71,8 +73,20 @@ async function scene(): Promise<T> {
     vi.advanceTimersToNextTimer();
     await app.finishInProgressScheduledFunctions();
   }
-  // Its next batch is a timer on the fake clock, lost with it: the run stays running until
-  // the operator pauses it (which cancels that batch) and resumes it (which schedules anew).
+  // Plans set again from scratch in four slices, 1,600 documents in, then paused.
+  await app.mutation(internal.migrations.setDefaultPlan, {
+    reset: true,
+    parallelism: 4,
+    batchSize: 100,
+    by: "Ana",
+  });
+  for (let slice = 0; slice < 4; slice++) {
+    vi.advanceTimersToNextTimer();
+    await app.finishInProgressScheduledFunctions();
+  }
+  await app.mutation(internal.migrations.pause, { name: PARALLEL });
+  // The backfill's next batch is a timer on the fake clock, lost with it: the run stays running
+  // until the operator pauses it (which cancels that batch) and resumes it (which schedules anew).
   vi.useRealTimers();
   return app;
 }
@@ -249,6 +263,79 @@ describe("an operator", () => {
     expect(await focused()).toBe("rollback-open"); // now to dualWrite, ready for the next one
     await leave(page);
   }, 90_000);
+
+  test("sets a parallel run's slices; bad input is refused beside the input, and the server's refusal shown", async () => {
+    const page = await open("ana-token");
+    const row = page.locator(`[data-testid="migration-row"][data-name="${PARALLEL}"]`);
+    await row.waitFor({ timeout: 20_000 });
+    expect(await row.getAttribute("data-state")).toBe("paused");
+    expect(await row.innerText()).toContain("4 slices at once");
+    expect(await offered(row)).toEqual(["cancel", "parallelism", "resume", "throttle"]);
+    const sent: string[] = [];
+    page.on("request", (request) => {
+      if (request.url().endsWith("/api/mutation")) sent.push(request.postData() ?? "");
+    });
+
+    // Not sent: the input says why, and its button waits for a good value.
+    const slices = row.getByLabel("Slices at once");
+    const set = row.locator('button[data-action="parallelism"]');
+    const invalid = row.locator('[data-testid="parallelism-invalid"]');
+    expect(await slices.inputValue()).toBe("4");
+    for (const [typed, why] of [
+      ["0", "got 0."],
+      ["2.5", "got 2.5."],
+      ["33", "got 33. 32 is the most the engine keeps live."],
+      ["", "Enter how many slices to run at once"],
+    ] as const) {
+      await slices.fill(typed);
+      expect(await invalid.innerText()).toContain(why);
+      expect(await invalid.innerText()).toContain("a whole number from 1 to 32");
+      expect(await slices.getAttribute("aria-invalid")).toBe("true");
+      expect(await set.isDisabled()).toBe(true);
+      if (typed === "33") save(await row.screenshot(), "console-slices.png");
+      await slices.press("Enter");
+    }
+    expect(sent).toEqual([]);
+
+    // Sent through the operators' throttle: the run keeps six slices live.
+    await slices.fill("6");
+    await invalid.waitFor({ state: "detached" });
+    await set.click();
+    await page.waitForSelector(`[data-name="${PARALLEL}"][data-parallelism="6"]`);
+    expect(await row.innerText()).toContain("6 slices at once");
+    expect(sent).toHaveLength(1);
+    expect(JSON.parse(sent[0]!)).toMatchObject({
+      path: "dashboard:throttle",
+      args: [{ name: PARALLEL, parallelism: 6 }],
+    });
+
+    // A page that has not seen the run change (its status held back) asks anyway: the server
+    // refuses, and the row shows its words.
+    const held: Route[] = [];
+    await page.route("**/api/query", (route) => void held.push(route));
+    await expect.poll(() => held.length, { timeout: 5_000 }).toBeGreaterThan(0);
+    // Started again as one chain, a batch a minute: still running when the page asks.
+    await t.mutation(internal.migrations.setDefaultPlan, {
+      reset: true,
+      batchSize: 100,
+      delayMs: 60_000,
+      by: "Bo",
+    });
+    await slices.fill("8");
+    await set.click();
+    await row.locator('[role="alert"]').waitFor();
+    expect(await row.locator('[role="alert"]').innerText()).toBe(
+      `${PARALLEL}'s running run goes as one chain (its cursor covers the whole range), so its ` +
+        `parallelism cannot change. Start a new run with it: npx convex run ${PARALLEL} ` +
+        `'{"reset":true,"parallelism":8}'.`,
+    );
+    await t.mutation(internal.migrations.cancel, { name: PARALLEL });
+    await page.unroute("**/api/query"); // the held queries go on, as new ones do
+    // Once the page sees the run of one chain, it offers no slices.
+    await page.waitForSelector(`[data-name="${PARALLEL}"][data-state="canceled"]`);
+    expect(await offered(row)).toEqual(["resume", "throttle"]);
+    await leave(page);
+  }, 60_000);
 
   test("the page reads at a phone's width: nothing scrolls sideways", async () => {
     const page = await open("ana-token", 375);
