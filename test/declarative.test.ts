@@ -264,7 +264,7 @@ describe("where the backfill is exported", () => {
         ),
         { rollout, to },
       );
-    const insert = makeFunctionReference<"mutation", { doc: Record<string, unknown> }>(
+    const insert = makeFunctionReference<"mutation", { doc: Record<string, unknown> }, PersonId>(
       "misnamed:insert",
     );
     const componentTables = async () =>
@@ -296,9 +296,9 @@ describe("where the backfill is exported", () => {
       "plan",
     );
     const written = await t.mutation(insert, { doc: { name: "Later" } });
-    expect(
-      await t.run(async (ctx) => await ctx.db.get("people", written as PersonId)),
-    ).not.toHaveProperty("plan");
+    expect(await t.run(async (ctx) => await ctx.db.get("people", written))).not.toHaveProperty(
+      "plan",
+    );
     // With `fn`, it is found where the app put it.
     await advance("people.toldWhere", "dualWrite");
     const entered = await advance("people.toldWhere", "backfill");
