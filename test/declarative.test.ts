@@ -6,7 +6,7 @@
 import { makeFunctionReference } from "convex/server";
 import { v } from "convex/values";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { expectRolloutError } from "./harness.js";
+import { expectRolloutError, runInComponent, type T } from "./harness.js";
 import { splitName } from "./fixtures/reshape/split.js";
 import {
   appOf,
@@ -254,9 +254,9 @@ describe("the write path", () => {
 });
 
 describe("where the backfill is exported", () => {
-  test("by default the rollout's name in camelCase, in the CLI module; a wrong export is named", async () => {
+  test("by default the rollout's name in camelCase, in the CLI module; a wrong export is refused at dualWrite", async () => {
     const t = setupReshape();
-    await seed(t, [{ name: "Someone" }]);
+    const [someone] = await seed(t, [{ name: "Someone" }]);
     const advance = (rollout: string, to: string) =>
       t.mutation(
         makeFunctionReference<"mutation", { rollout: string; to: string }, RolloutStatus>(
@@ -264,12 +264,41 @@ describe("where the backfill is exported", () => {
         ),
         { rollout, to },
       );
-    await advance("people.misnamed", "dualWrite");
+    const insert = makeFunctionReference<"mutation", { doc: Record<string, unknown> }, PersonId>(
+      "misnamed:insert",
+    );
+    const componentTables = async () =>
+      await runInComponent(t as unknown as T, async (ctx) => ({
+        rollouts: await ctx.db.query("rollouts").collect(),
+        transitions: await ctx.db.query("transitions").collect(),
+        runs: await ctx.db.query("runs").collect(),
+      }));
     const data = await expectRolloutError(
-      advance("people.misnamed", "backfill"),
+      advance("people.misnamed", "dualWrite"),
       "UnknownMigration",
     );
-    expect(data.message).toContain("misnamed:peopleMisnamed");
+    // It names the export looked for, where, and the two ways to fix it.
+    expect(data).toMatchObject({
+      rollout: "people.misnamed",
+      name: "misnamed:peopleMisnamed",
+      export: "peopleMisnamed",
+    });
+    expect(data.message).toContain("people.misnamed cannot enter dualWrite");
+    expect(data.message).toContain("the export `peopleMisnamed` of misnamed.ts");
+    expect(data.message).toContain('or pass fn: "file:export"');
+    // Nothing moved: still in schema, nothing stored, so app writes are not converted.
+    expect(await componentTables()).toEqual({ rollouts: [], transitions: [], runs: [] });
+    const status = (await t.query(makeFunctionReference<"query">("misnamed:status"), {})) as {
+      rollouts: RolloutStatus[];
+    };
+    expect(status.rollouts.find((r) => r.name === "people.misnamed")?.phase).toBe("schema");
+    expect(await t.run(async (ctx) => await ctx.db.get("people", someone!))).not.toHaveProperty(
+      "plan",
+    );
+    const written = await t.mutation(insert, { doc: { name: "Later" } });
+    expect(await t.run(async (ctx) => await ctx.db.get("people", written))).not.toHaveProperty(
+      "plan",
+    );
     // With `fn`, it is found where the app put it.
     await advance("people.toldWhere", "dualWrite");
     const entered = await advance("people.toldWhere", "backfill");

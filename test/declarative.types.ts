@@ -161,3 +161,39 @@ export const wrongValidatorField = app.migrations.reshape("types.wrongValidatorF
   validator: { planned: v.string() },
   triggers: app.triggers,
 });
+
+// addField's function gets the table's document when the recipe comes from recipes(table).
+export const planByEmail = app.migrations.reshape("types.planByEmail", {
+  table: "people",
+  ...app.migrations.recipes("people").addField("plan", (person) => {
+    const email: string | undefined = person.email;
+    return email?.endsWith("@corp.example") ? "pro" : "free";
+  }),
+  triggers: app.triggers,
+});
+export const planByNope = app.migrations.reshape("types.planByNope", {
+  table: "people",
+  ...app.migrations.recipes("people").addField("plan", (person) =>
+    // @ts-expect-error people have no `nope` field
+    person.nope ? "pro" : "free",
+  ),
+  triggers: app.triggers,
+});
+export const planByName = app.migrations.reshape("types.planByName", {
+  table: "people",
+  ...app.migrations.recipes("people").addField("plan", (person) => {
+    // @ts-expect-error the document is a person: its name is a string, never a number
+    const name: number | undefined = person.name;
+    return name === undefined ? "free" : "pro";
+  }),
+  triggers: app.triggers,
+});
+// @ts-expect-error the app has no table "persons"
+app.migrations.recipes("persons");
+// Standalone, an annotated document is checked against the table at reshape().
+// @ts-expect-error an audit row is not a person
+export const planByAudit = app.migrations.reshape("types.planByAudit", {
+  table: "people",
+  ...addField("plan", (row: { personId: string }) => (row.personId ? "pro" : "free")),
+  triggers: app.triggers,
+});

@@ -231,3 +231,39 @@ for (const recipe of RECIPES) {
     });
   });
 }
+
+describe("addField with a function of the document (people.planByEmail)", () => {
+  test("each document gets what the function answers for it: on read, on write and in the backfill", async () => {
+    const t = setupReshape();
+    const app = appOf(t, "planByEmail", "people.planByEmail");
+    const [corp, home, none] = await seed(t, [
+      { name: "Corp", email: "a@corp.example" },
+      { name: "Home", email: "b@home.example" },
+      { name: "None" },
+    ]);
+    const plans = (people: Person[]) => Object.fromEntries(people.map((p) => [p._id, p.plan]));
+    // schema: the typed read converts in memory, each by its own email.
+    expect(plans(await app.readAll())).toEqual({
+      [corp!]: "pro",
+      [home!]: "free",
+      [none!]: "free",
+    });
+    // dualWrite: a write is converted by the function; one that sets the field keeps its own.
+    await app.advance("dualWrite");
+    const written = await app.insert({ name: "New", email: "c@corp.example" });
+    const chosen = await app.insert({ name: "Chose", email: "d@corp.example", plan: "free" });
+    expect((await app.get(written))?.plan).toBe("pro");
+    expect((await app.get(chosen))?.plan).toBe("free");
+    // backfill: the documents from before get theirs.
+    await app.advance("backfill");
+    await drain(t);
+    expect(plans(await app.stored())).toEqual({
+      [corp!]: "pro",
+      [home!]: "free",
+      [none!]: "free",
+      [written]: "pro",
+      [chosen]: "free",
+    });
+    expect((await app.advance("readNew")).phase).toBe("readNew");
+  });
+});

@@ -43,6 +43,8 @@ import {
   type ShapeValidator,
 } from "./declarative.js";
 import { operatorFunctions, type OperatorApiOptions, type OperatorFunctions } from "./operators.js";
+import { recipesFor } from "./recipes.js";
+import { missingExport, type ExportLookup } from "./missingExport.js";
 import { addressOf, moduleOf } from "./names.js";
 import { Rollout, type AnyRolloutSpec } from "./rollout.js";
 import { answerStep } from "./steps.js";
@@ -154,6 +156,8 @@ export class Rollouts<DataModel extends GenericDataModel> {
        * module is the one that exports `api()`, found when asked (see whereDeclared.ts).
        */
       guessedExport?: string;
+      /** A `reshape()`: how its export is looked for, to say so when it is missing. */
+      exportLookup?: ExportLookup;
     }
   >();
 
@@ -521,6 +525,11 @@ export class Rollouts<DataModel extends GenericDataModel> {
         verify: declared.verify,
       } as unknown as AnyRolloutSpec<DataModel>,
       contract: declared.contract,
+      exportLookup: {
+        rollout: name,
+        exportName: declared.backfillName.slice(declared.backfillName.indexOf(":") + 1),
+        fnGiven: spec.fn !== undefined,
+      },
       ...(spec.fn === undefined && this.options.cliModule === undefined
         ? { guessedExport: exportNameOf(name) }
         : {}),
@@ -533,6 +542,19 @@ export class Rollouts<DataModel extends GenericDataModel> {
       MovedValue<DocumentByName<DataModel, T>, Retired, To>,
       Sources
     >;
+  }
+
+  /**
+   * The recipes for one table's documents, to spread into `reshape()`: the
+   * function `addField` takes gets that table's document (the standalone
+   * recipes are checked before `reshape()` knows its table).
+   * ```ts
+   * ...migrations.recipes("users").addField("plan", (user) => (user.email ? "pro" : "free")),
+   * ```
+   */
+  // The table is named for the types only.
+  recipes<T extends TableNamesInDataModel<DataModel>>(_table: T) {
+    return recipesFor<DocumentByName<DataModel, T>>();
   }
 
   /**
@@ -549,14 +571,21 @@ export class Rollouts<DataModel extends GenericDataModel> {
     to: Phase,
     who: { by?: string; reason?: string } = {},
   ): Promise<RolloutStatus> {
-    const { declaration, cliModule } = await this.resolve(ctx, nameOfRollout(rollout));
-    forgetPhases(ctx);
-    return await ctx.runMutation(this.component.rollouts.advance, {
-      rollout: declaration,
-      to,
-      cliModule,
-      ...who,
-    });
+    const name = nameOfRollout(rollout);
+    try {
+      const { declaration, cliModule } = await this.resolve(ctx, name);
+      forgetPhases(ctx);
+      return await ctx.runMutation(this.component.rollouts.advance, {
+        rollout: declaration,
+        to,
+        cliModule,
+        ...who,
+      });
+    } catch (error) {
+      // Entering dualWrite asks the backfill what it is: a reshape() says which export it sought.
+      const lookup = this.rollouts.get(name)?.exportLookup;
+      throw (lookup && missingExport(error, lookup, to)) || error;
+    }
   }
 
   /**

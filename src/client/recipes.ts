@@ -22,14 +22,18 @@ type Loose = Record<string, unknown>;
  * `value(doc)` answers). Writes that set it keep theirs.
  * ```ts
  * ...addField("plan", "free")
+ * ...migrations.recipes("users").addField("plan", (user) => (user.email ? "pro" : "free"))
  * ```
+ * Its function's document is typed by the table when the recipe comes from
+ * `migrations.recipes(table)` (or when the parameter is annotated): spread
+ * into `reshape()`, the call is checked before `reshape()` knows its table.
  */
-export function addField<Field extends string, V extends Value>(
+export function addField<Field extends string, V extends Value, Doc extends Loose = Loose>(
   field: Field,
-  value: V | ((doc: Loose) => V),
+  value: V | ((doc: Doc) => V),
 ) {
   return {
-    up: <D extends { [K in Field]?: unknown }>(doc: D) =>
+    up: <D extends Doc & { [K in Field]?: unknown }>(doc: D) =>
       doc[field] === undefined
         ? ({ [field]: typeof value === "function" ? value(doc) : value } as {
             [K in Field]: V;
@@ -171,5 +175,21 @@ export function moveField<
       key: where.key,
       as: (where.as ?? field) as string extends As ? Field : As,
     },
+  };
+}
+
+/**
+ * The recipes for one table's documents (`migrations.recipes("users")`): the
+ * same as above, with `addField`'s function given the table's document.
+ */
+export function recipesFor<Doc extends Loose>() {
+  return {
+    addField: <Field extends string, V extends Value>(field: Field, value: V | ((doc: Doc) => V)) =>
+      addField<Field, V, Doc>(field, value),
+    renameField,
+    splitField,
+    retypeField,
+    removeField,
+    moveField,
   };
 }

@@ -13,6 +13,7 @@ import {
 } from "../shared/validators.js";
 import type { Doc, Id } from "./_generated/dataModel.js";
 import { mutation, query, type MutationCtx, type QueryCtx } from "./_generated/server.js";
+import { describeMigration } from "./appCalls.js";
 import { checkAdvance, checkRollback, gateOf } from "./phases.js";
 import { checkRolloutName, gateFacts, getRollout, rolloutStatus } from "./rolloutStatus.js";
 import { cancelRun, latestRun } from "./runs.js";
@@ -97,6 +98,10 @@ export const advance = mutation({
         { rollout: declared.name, from, to: target, command: gate.command },
       );
     }
+    // The backfill must be reachable before dual writes begin, not two deploys later when
+    // entering backfill starts it: asking it what it is writes nothing, and a refusal here
+    // leaves the rollout in schema.
+    if (target === "dualWrite") await describeMigration(ctx, declared.backfill, null);
     const rolloutId = stored?._id ?? (await insertRollout(ctx, declared, cliModule));
     const changes: Partial<Doc<"rollouts">> = {};
     if (target === "backfill") {

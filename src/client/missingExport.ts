@@ -1,0 +1,40 @@
+/**
+ * A `reshape()` whose backfill export cannot be found (issue 20 #3). Its export is what the
+ * component calls; entering `dualWrite` asks it what it is, and the component's refusal names
+ * a function. For a declarative rollout this says which export was looked for, and why there.
+ */
+import { isRolloutError, rolloutError } from "../shared/errors.js";
+import type { Phase } from "../shared/validators.js";
+import { moduleOf } from "./names.js";
+
+/**
+ * How a declarative rollout's export is found: the export's name, where `fn` says or by the
+ * rollout's name (its module may be the verbs' own, known only when a verb asks).
+ */
+export type ExportLookup = { rollout: string; exportName: string; fnGiven: boolean };
+
+/**
+ * The refusal to move `lookup.rollout` to `to` when `error` says its backfill export is missing;
+ * null for any other error (a chain member missing, a migration that is there but fails).
+ */
+export function missingExport(error: unknown, lookup: ExportLookup, to: Phase) {
+  if (!isRolloutError(error, "UnknownMigration")) return null;
+  const name = error.data.name;
+  if (typeof name !== "string" || !name.includes(":")) return null;
+  const exported = name.slice(name.indexOf(":") + 1);
+  if (exported !== lookup.exportName) return null;
+  const file = `${moduleOf(name)}.ts`;
+  const { rollout } = lookup;
+  const fix = lookup.fnGiven
+    ? `Export what migrations.reshape("${rollout}", ...) returns as \`${exported}\` from ` +
+      `${file}, or correct its fn ("file:export") to where it is exported.`
+    : `Export what migrations.reshape("${rollout}", ...) returns as \`${exported}\` (the ` +
+      `rollout's name in camelCase) from ${file}, or pass fn: "file:export" saying where it is.`;
+  return rolloutError(
+    "UnknownMigration",
+    `${rollout} cannot enter ${to}: its backfill is looked for as the export \`${exported}\` ` +
+      `of ${file} (${name}), and there is none there. ${fix} Nothing was moved: it stays where ` +
+      `it was until its backfill can be called.`,
+    { rollout, name, export: exported },
+  );
+}
