@@ -190,20 +190,25 @@ describe("afterRampBatch", () => {
     ["one batch left", facts(1_850, 50, 200), true, 1],
     // 6 batches left over 4 slots: 4 slices would still take 2 each, so 3 slices of 2.
     ["as few slices as give the shortest path", facts(1_400, 100, 100), true, 3],
+    // 7 batches left over 4 slots: whole batches per slice, 2 + 2 + 2 + 1.
+    ["whole batches per slice, the last the rest", facts(1_300, 100, 100), true, 4],
     // Two other slices live (the knob split it): two slots left.
     ["others live take slots", facts(1_100, 50, 50, 2), true, 2],
   ])("%s", (_, input, rampEnds, parts) => {
     const answer = afterRampBatch(input);
     expect(answer.rampEnds).toBe(rampEnds);
     expect(answer.cuts.length + (rampEnds ? 1 : 0)).toBe(rampEnds ? parts : 0);
-    // The cuts are strictly inside what is left, increasing, in equal spans.
+    // The cuts are strictly inside what is left, increasing, each slice but the last whole
+    // batches of the next size (1 document per ms here), the last slice no more than those.
     const from = input.slice.position!;
     const edges = [from, ...answer.cuts, bounds.last];
     for (let i = 1; i < edges.length; i++) expect(edges[i]!).toBeGreaterThan(edges[i - 1]!);
-    if (answer.cuts.length > 0) {
-      const span = (bounds.last - from) / (answer.cuts.length + 1);
-      answer.cuts.forEach((cut, i) => expect(cut).toBeCloseTo(from + span * (i + 1)));
+    const spans = edges.slice(1).map((edge, i) => edge - edges[i]!);
+    for (const span of spans.slice(0, -1)) {
+      expect(span % input.nextSize).toBeCloseTo(0);
+      expect(span).toBe(spans[0]);
     }
+    expect(spans.at(-1)!).toBeLessThanOrEqual(spans[0]!);
   });
 
   test("a first page that ended where it began gives no density: go on, unless growth stopped", () => {

@@ -91,9 +91,10 @@ export function startingSlices(
  * The ramp ends when the size stops growing (the cap, a ceiling a limit set,
  * or what the batch used), or when k slices of the next size would take what
  * is left in one batch each (growing more would only lengthen one chain). What
- * is left is then cut into equal spans of `_creationTime`: as few slices as
- * give the shortest critical path (12 batches left over 8 free slots are 6
- * slices of two batches, not 8 slices of one or two), none if one batch is left.
+ * is left is then cut in `_creationTime` by the density met so far: as few
+ * slices as give the shortest critical path, each of whole batches (12 batches
+ * left over 8 free slots are 6 slices of two, not 8 of one or two), none if one
+ * batch is left.
  */
 export function afterRampBatch(facts: {
   slice: LiveSlice;
@@ -115,11 +116,15 @@ export function afterRampBatch(facts: {
   const rampEnds = nextSize <= batchSize || nextSize * slots >= left;
   if (!rampEnds) return { rampEnds, cuts: [] };
   const batchesLeft = Math.ceil(left / nextSize);
-  const parts =
-    batchesLeft <= 1 ? 1 : Math.min(slots, Math.ceil(batchesLeft / Math.ceil(batchesLeft / slots)));
+  if (batchesLeft <= 1) return { rampEnds, cuts: [] };
+  // Each slice takes whole batches (the last one the rest), so no slice ends on a short page
+  // that a fairer cut would have saved: 11 batches over 4 slots are 3 + 3 + 3 + 2, not 4 × 2.75.
+  const perSlice = Math.ceil(batchesLeft / slots);
+  const parts = Math.ceil(batchesLeft / perSlice);
+  const span = (perSlice * nextSize) / density;
   const cuts: number[] = [];
   for (let i = 1; i < parts; i++) {
-    const cut = from + ((to - from) * i) / parts;
+    const cut = from + span * i;
     if (cut > (cuts.at(-1) ?? from) && cut < to) cuts.push(cut);
   }
   return { rampEnds, cuts };
