@@ -118,10 +118,11 @@ describe("a parallel run", () => {
     }
     expect(cut.slices!.at(-1)!.to).toBeNull();
     await drain(t);
-    expect(await statusOf(t, "parallel:plainBump")).toMatchObject({
-      state: "done",
-      processed: 300,
-    });
+    const done = await statusOf(t, "parallel:plainBump");
+    expect(done).toMatchObject({ state: "done", processed: 300 });
+    // The ramp's batch, then the rest in whole batches (one more where a cut's estimate was off):
+    // slices that just started are not halved again and again for want of a measurement.
+    expect(done.batches).toBeLessThanOrEqual(1 + Math.ceil((300 - 100) / size) + 1);
     expect(await bumpCounts(t)).toEqual(ones(300));
   });
 

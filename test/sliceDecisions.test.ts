@@ -124,6 +124,21 @@ describe("pickSplit", () => {
     ).toEqual({ id: "b", at: 1_600 });
   });
 
+  test("slices that have not run yet are measured by the one that just ended", () => {
+    // Fresh slices of 400 ms each, batches of 100; the ended one met 1 document per ms: 400 left
+    // each, so every one is worth a split. At 0.1 per ms, 40 left: none is.
+    const fresh = [
+      slice({ id: "a", lo: 1_200, stop: 1_600, batchSize: 100 }),
+      slice({ id: "b", lo: 1_600, stop: 2_000, batchSize: 100 }),
+    ];
+    const dense = slice({ id: "x", lo: null, stop: 1_200, position: 1_199, processed: 199 });
+    const sparse = { ...dense, processed: 20 };
+    expect(pickSplit(fresh, bounds, dense)).toEqual({ id: "a", at: 1_400 });
+    expect(pickSplit(fresh, bounds, sparse)).toBeNull();
+    // Without it, only the spans are known: the first longest is split, however few it holds.
+    expect(pickSplit(fresh, bounds)).toEqual({ id: "a", at: 1_400 });
+  });
+
   test("no split when no slice has two batches left, or nothing lies inside", () => {
     // One document per ms, 15 ms left, batches of 10: under two batches.
     expect(

@@ -158,12 +158,20 @@ function densityOf(slice: LiveSlice, bounds: Bounds): number | null {
 
 /**
  * The live slice to split, and where: the one with the most documents left by
- * its own density (or the run's average, before its first batch), at the
+ * its own density (or the live slices' average before its first batch, or,
+ * when none has run a batch, the density the slice that just ended met), at the
  * middle of what it has left. None when no slice has at least two batches left
  * (a split would only add transactions), or no point lies strictly inside.
  */
-export function pickSplit(slices: LiveSlice[], bounds: Bounds): { id: string; at: number } | null {
+export function pickSplit(
+  slices: LiveSlice[],
+  bounds: Bounds,
+  /** A slice that just ended: what it met counts when no live slice has met anything yet. */
+  ended?: LiveSlice,
+): { id: string; at: number } | null {
   const known = slices.map((s) => densityOf(s, bounds)).filter((d): d is number => d !== null);
+  const endedDensity = ended === undefined ? null : densityOf(ended, bounds);
+  if (known.length === 0 && endedDensity !== null) known.push(endedDensity);
   const average = known.length > 0 ? known.reduce((a, b) => a + b, 0) / known.length : null;
   let best: { id: string; at: number; left: number } | null = null;
   for (const slice of slices) {

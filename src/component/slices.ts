@@ -141,8 +141,9 @@ async function splitLongest(
   run: Doc<"runs">,
   live: Doc<"runs">[],
   schedule: Schedule,
+  ended?: Doc<"runs">,
 ): Promise<boolean> {
-  const pick = pickSplit(live.map(asLive), run.bounds!);
+  const pick = pickSplit(live.map(asLive), run.bounds!, ended && asLive(ended));
   if (pick === null) return false;
   const slice = live.find((s) => s._id === pick.id)!;
   const range = slice.slice!;
@@ -193,7 +194,8 @@ export async function sliceDone(
     return { ...run, ...done };
   }
   await ctx.db.patch("runs", run._id, totals);
-  if (next.split) await splitLongest(ctx, { ...run, ...totals }, others, schedule);
+  // Slices that have not run a batch yet (just cut) are measured by what this one met.
+  if (next.split) await splitLongest(ctx, { ...run, ...totals }, others, schedule, slice);
   return null;
 }
 
