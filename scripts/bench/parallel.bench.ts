@@ -181,6 +181,7 @@ async function intoBenchmarks(md: string, rows: Row[]): Promise<void> {
     (r) => r.variant === "convex-rollouts" && r.k === 8 && r.batch === "100",
   )!;
   const theirs = rows.find((r) => r.variant !== "convex-rollouts")!;
+  const adaptive = rows.filter((r) => r.variant === "convex-rollouts" && r.batch === "adaptive");
   const section = [
     START,
     "",
@@ -201,6 +202,11 @@ async function intoBenchmarks(md: string, rows: Row[]): Promise<void> {
       `(${eight.transactions} transactions against ${one.transactions}), and its simulated wall time is ` +
       `${(eight.simulatedMs / one.simulatedMs).toFixed(2)}× k = 1's and ` +
       `${(eight.simulatedMs / theirs.simulatedMs).toFixed(2)}× @convex-dev/migrations'.`,
+    "",
+    `At defaults (adaptive) the critical path is ${adaptive.map((r) => r.criticalPath).join(", ")} ` +
+      `batches at k = ${adaptive.map((r) => r.k).join(", ")}, for ${adaptive.map((r) => r.transactions).join(", ")} ` +
+      "transactions: the run grows its batch size in one slice, then cuts what is left into slices " +
+      "of whole batches at that size.",
     "",
     END,
   ].join("\n");
