@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
@@ -26,6 +27,10 @@ export default defineConfig({
     environment: "edge-runtime",
     server: { deps: { inline: ["convex-test"] } },
     include: ["test/**/*.test.ts"],
+    // vitest's default is one worker fewer than the cores: one worker on a 2-core machine, which
+    // runs the files one after the other while the other core idles. At least two, so both
+    // cores work; the longest files start first (vitest orders by last duration, else by size).
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     // convex-test scans whole tables per query: the larger fixtures take seconds on a busy machine.
     testTimeout: 30_000,
   },

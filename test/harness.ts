@@ -40,9 +40,13 @@ export function setup(
 ) {
   const t = convexTest({ schema, modules, transactionLimits });
   register(t);
+  if (transactionLimits !== undefined) underLimits.add(t);
   return t;
 }
 export type T = ReturnType<typeof setup>;
+
+/** The instances `setup` made with transaction limits, whose reads must fit under them. */
+const underLimits = new WeakSet<T>();
 
 /** Runs every scheduled batch (and the batches they schedule) to the end. */
 export async function drain(t: T): Promise<void> {
@@ -130,9 +134,15 @@ export async function expectRolloutError<K extends RolloutErrorKind>(
   return error.data as RolloutErrorData<K>;
 }
 
-/** How often each post was bumped by the `testing:bump*` migrations. */
+/** How often each post was bumped by the `testing:bump*` migrations, in creation order. */
 export async function bumpCounts(t: T): Promise<(number | null)[]> {
   const counts: (number | null)[] = [];
+  if (!underLimits.has(t)) {
+    // One read: convex-test scans and sorts the whole table for every page, so paging 12,000
+    // posts 40 at a time costs 300 scans (seconds).
+    const posts = await t.run(async (ctx) => await ctx.db.query("posts").collect());
+    return posts.map((post) => post.wordCount ?? null);
+  }
   // Page by page, so it also works under tight transaction limits.
   let cursor: string | null = null;
   for (let isDone = false; !isDone;) {

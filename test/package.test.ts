@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { staleBuildInputs } from "./distFreshness.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const fixture = join(root, "test", "consumer");
@@ -115,8 +116,14 @@ let packed: Packed;
 
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), "convex-rollouts-package-"));
-  // `npm pack` would run prepack (the build) itself; build first and pack without scripts.
-  await must("npm", ["run", "build"], root);
+  // `npm pack` would run prepack (the build) itself; pack without scripts, a fresh build.
+  // `npm test` has just built: building again would delete dist while other test files
+  // read it (readmeCompiles.test.ts). Run by hand after a change to src, this builds.
+  const stale = staleBuildInputs(root);
+  if (stale.length > 0) {
+    console.log(`dist is older than ${stale[0]} (and ${stale.length - 1} more): building`);
+    await must("npm", ["run", "build"], root);
+  }
   const pack = await must(
     "npm",
     ["pack", "--ignore-scripts", "--json", "--pack-destination", tmp],

@@ -444,11 +444,19 @@ function isFailing(doc: Pick<DocM, "title">): boolean {
 // ---------------------------------------------------------------------------
 // Driving the real thing beside the model.
 
+/** A read of status, kept while nothing runs: reading it again would answer the same. */
+type Seen = { status: MigrationStatus | undefined };
+
 class Harness {
   model = new Model();
   step = 0;
   counts = { batches: 0, failedBatches: 0, dryRuns: 0, runs: 0 };
   private authorId!: Id<"users">;
+  /**
+   * The status the last check read. Nothing runs between one command's check and the next
+   * command, so that command's first read of status is this same answer: taken, not read again.
+   */
+  private checked: Seen | undefined;
 
   constructor(
     readonly t: T,
@@ -486,9 +494,9 @@ class Harness {
     return migrations.find((m) => m.state !== "unknown");
   }
 
-  /** The component's status of the latest run agrees with the model's. */
-  async check(where: string): Promise<MigrationStatus | undefined> {
-    const status = await this.status();
+  /** The component's status of the latest run agrees with the model's (`seen`, if just read). */
+  async check(where: string, seen?: Seen): Promise<MigrationStatus | undefined> {
+    const status = seen ? seen.status : await this.status();
     const run = this.model.run;
     if (run === null) {
       expect(status, where).toBeUndefined();
@@ -616,8 +624,12 @@ class Harness {
     expect(status.state, where).toBe(this.model.run!.state);
   }
 
-  async batch(where: string) {
-    const before = await this.status();
+  /**
+   * One round of scheduled batches; `seen` is the status as it stands, if already read.
+   * Answers the status after the round, if it read it.
+   */
+  async batch(where: string, seen?: Seen): Promise<Seen | undefined> {
+    const before = seen ? seen.status : await this.status();
     const run = this.model.run;
     const size = before?.batchSize ?? 0;
     const result = this.model.batch(size);
@@ -628,9 +640,11 @@ class Harness {
       const after = await this.status();
       expect(after!.cursor, where).toBe(before!.cursor);
       expect(after!.processed, where).toBe(before!.processed);
+      return { status: after };
     } else if (result.committed) {
       this.counts.batches++;
     }
+    return undefined;
   }
 
   async verb(name: "cancel" | "pause" | "resume", via: "verb" | "server", where: string) {
@@ -657,10 +671,10 @@ class Harness {
   }
 
   /** A dry run anywhere: its report matches the model, and nothing changes. */
-  async dryRun(op: Extract<Op, { op: "dryRun" | "plan" }>, where: string) {
+  async dryRun(op: Extract<Op, { op: "dryRun" | "plan" }>, where: string, checked?: Seen) {
     this.counts.dryRuns++;
     const before = await this.everything();
-    const status = await this.status();
+    const status = checked ? checked.status : await this.status();
     const run = this.model.run;
     const resumable =
       run !== null && !run.isDone && run.mode === "all" && !("reset" in op && op.reset);
@@ -734,9 +748,14 @@ class Harness {
     this.step++;
     this.model.clock++;
     const where = `step ${this.step}: ${JSON.stringify(op)}`;
+    const checked = this.checked;
+    this.checked = undefined;
+    /** The status as the command left it, if its last read was after everything it ran. */
+    let seen: Seen | undefined;
     switch (op.op) {
       case "batch":
-        for (let i = 0; i < op.times; i++) await this.batch(where);
+        seen = checked;
+        for (let i = 0; i < op.times; i++) seen = await this.batch(where, seen);
         break;
       case "start":
         await this.start(op.via, op.opts, where);
@@ -747,7 +766,7 @@ class Harness {
       case "startAtCursor": {
         // A new run from the cursor status shows (only where the latest run has one).
         const run = this.model.run;
-        const status = await this.status();
+        const status = checked ? checked.status : await this.status();
         if (run?.mode !== "all" || run.isDone || status?.cursor == null) break;
         await this.start("define", { batchSize: op.batchSize }, where, status.cursor);
         break;
@@ -772,7 +791,7 @@ class Harness {
         break;
       case "dryRun":
       case "plan":
-        await this.dryRun(op, where);
+        await this.dryRun(op, where, checked);
         break;
       case "insert": {
         const made = await this.t.run(async (ctx) => {
@@ -830,7 +849,7 @@ class Harness {
         break;
       }
     }
-    await this.check(where);
+    this.checked = { status: await this.check(where, seen) };
   }
 
   /** Fixes every failure and drives the run (and a retry of its ledger) to the end. */
