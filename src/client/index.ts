@@ -45,7 +45,7 @@ import {
 import { operatorFunctions, type OperatorApiOptions, type OperatorFunctions } from "./operators.js";
 import { recipesFor } from "./recipes.js";
 import { missingExport, type ExportLookup } from "./missingExport.js";
-import { addressOf, moduleOf } from "./names.js";
+import { addressOf, exportOf, moduleOf } from "./names.js";
 import { Rollout, type AnyRolloutSpec } from "./rollout.js";
 import { answerStep } from "./steps.js";
 import { notDeclaredHere, storedDeclaration, verbsModuleOf } from "./whereDeclared.js";
@@ -527,7 +527,7 @@ export class Rollouts<DataModel extends GenericDataModel> {
       contract: declared.contract,
       exportLookup: {
         rollout: name,
-        exportName: declared.backfillName.slice(declared.backfillName.indexOf(":") + 1),
+        exportName: exportOf(declared.backfillName),
         fnGiven: spec.fn !== undefined,
       },
       ...(spec.fn === undefined && this.options.cliModule === undefined

@@ -5,7 +5,7 @@
  */
 import { isRolloutError, rolloutError } from "../shared/errors.js";
 import type { Phase } from "../shared/validators.js";
-import { moduleOf } from "./names.js";
+import { exportOf, moduleOf } from "./names.js";
 
 /**
  * How a declarative rollout's export is found: the export's name, where `fn` says or by the
@@ -21,7 +21,7 @@ export function missingExport(error: unknown, lookup: ExportLookup, to: Phase) {
   if (!isRolloutError(error, "UnknownMigration")) return null;
   const name = error.data.name;
   if (typeof name !== "string" || !name.includes(":")) return null;
-  const exported = name.slice(name.indexOf(":") + 1);
+  const exported = exportOf(name);
   if (exported !== lookup.exportName) return null;
   const file = `${moduleOf(name)}.ts`;
   const { rollout } = lookup;

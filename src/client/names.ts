@@ -17,6 +17,11 @@ export async function addressOf(name: string): Promise<MigrationAddress> {
   }
 }
 
+/** The export of a function name: "setDefault" for "migrations:setDefault". */
+export function exportOf(name: string): string {
+  return name.slice(name.indexOf(":") + 1);
+}
+
 /** The module of a function name: "migrations" for "migrations:setDefault". */
 export function moduleOf(name: string): string {
   return name.includes(":") ? name.slice(0, name.indexOf(":")) : "migrations";
