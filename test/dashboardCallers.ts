@@ -7,11 +7,15 @@ import { afterEach, beforeEach, vi } from "vitest";
 export const ANA = { subject: "ana", name: "Ana" };
 export const VIC = { subject: "vic", name: "Vic" };
 
-/** For each test of the calling file: Ana and Vic listed, on a fake clock. */
-export function listDashboardCallers(): void {
+/**
+ * For each test of the calling file: Ana and Vic listed, on a fake clock;
+ * `moreOperators` lists others beside Ana (by subject).
+ */
+export function listDashboardCallers(moreOperators: string[] = []): void {
+  const operators = ["ana", ...moreOperators].map((subject) => `https://convex.test|${subject}`);
   beforeEach(() => {
     vi.useFakeTimers();
-    vi.stubEnv("ROLLOUTS_OPERATORS", "https://convex.test|ana");
+    vi.stubEnv("ROLLOUTS_OPERATORS", operators.join(", "));
     vi.stubEnv("ROLLOUTS_VIEWERS", "https://convex.test|vic");
   });
   afterEach(() => {

@@ -5,7 +5,7 @@
  * refused by every one of them is in exposure.test.ts.
  */
 import { makeFunctionReference } from "convex/server";
-import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { describe, expect, test } from "vitest";
 import { api, internal } from "../example/convex/_generated/api.js";
 import { HIDDEN, redactError, type OperatorStatus } from "../src/client/index.js";
 import {
@@ -17,19 +17,10 @@ import {
   snapshot,
   type T,
 } from "./harness.js";
+import { ANA, listDashboardCallers, VIC } from "./dashboardCallers.js";
 
-const ANA = { subject: "ana", name: "Ana" };
-const VIC = { subject: "vic", name: "Vic" };
-
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.stubEnv("ROLLOUTS_OPERATORS", "https://convex.test|ana, https://convex.test|olu");
-  vi.stubEnv("ROLLOUTS_VIEWERS", "https://convex.test|vic");
-});
-afterEach(() => {
-  vi.useRealTimers();
-  vi.unstubAllEnvs();
-});
+// Olu is an operator too.
+listDashboardCallers(["olu"]);
 
 /** Users, two of whose emails cannot be normalized: they quote the address in their error. */
 async function withBadEmails(t: T, count = 40) {
