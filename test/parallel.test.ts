@@ -134,8 +134,37 @@ describe("a parallel run", () => {
     const status = await statusOf(t, "parallel:plainBump");
     // 100, then 350 of a next size of 400: four slices would not have been shorter.
     expect(status).toMatchObject({ state: "done", processed: 450, batches: 2 });
-    expect(status.slices ?? []).toHaveLength(0);
+    expect(await sliceRows(t)).toHaveLength(1);
     expect(await bumpCounts(t)).toEqual(ones(450));
+  });
+
+  test("the knob, pause and resume while the size is still growing: each post once", async () => {
+    const t = setup();
+    await seedPosts(t, 2_000);
+    await start(t, "plainBump", { parallelism: 2 });
+    await runScheduledOnce(t);
+    // 100 done, the next 400: two slices of 400 would not take the 1,900 left, so it still grows.
+    const growing = await statusOf(t, "parallel:plainBump");
+    expect(growing.slices!.map((s) => s.batchSize)).toEqual([400]);
+    const up = (await t.mutation(fn("mutation", "throttle"), {
+      name: "parallel:plainBump",
+      parallelism: 4,
+    })) as MigrationStatus;
+    expect(up.slices!.length).toBeGreaterThan(1);
+    expect(up.slices!.every((s) => s.batchSize === 400)).toBe(true);
+    await t.mutation(fn("mutation", "pause"), { name: "parallel:plainBump" });
+    await drain(t);
+    expect(await statusOf(t, "parallel:plainBump")).toMatchObject({
+      state: "paused",
+      processed: 100,
+    });
+    await t.mutation(fn("mutation", "resume"), { name: "parallel:plainBump" });
+    await drain(t);
+    expect(await statusOf(t, "parallel:plainBump")).toMatchObject({
+      state: "done",
+      processed: 2_000,
+    });
+    expect(await bumpCounts(t)).toEqual(ones(2_000));
   });
 
   test("refuses a parallelism out of range, saying what to pass", async () => {
