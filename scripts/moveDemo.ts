@@ -56,7 +56,7 @@ export async function walkMove(): Promise<Check[]> {
   const newCode = writer("new");
   const advance = advancer(t, ROLLOUT);
   const readWrong: string[] = [];
-  /** The typed read (`usersBio.moved`) of a sample of users, against what the app wrote. */
+  /** The typed read (`bioToProfiles.moved`) of a sample of users, against what the app wrote. */
   const sampleReads = async (phase: string) => {
     for (let i = 0; i < ids.length; i += 97) {
       const read = await t.query(internal.users.bio, { userId: ids[i]! });

@@ -299,6 +299,13 @@ describe("where the backfill is exported", () => {
     expect(await t.run(async (ctx) => await ctx.db.get("people", written))).not.toHaveProperty(
       "plan",
     );
+    // The rollout exported where its backfill should be is refused the same way.
+    const itself = await expectRolloutError(
+      advance("people.itself", "dualWrite"),
+      "UnknownMigration",
+    );
+    expect(itself).toMatchObject({ rollout: "people.itself", export: "peopleItself" });
+    expect(itself.message).toContain("`export const peopleItself = <what migrations.reshape(");
     // With `fn`, it is found where the app put it.
     await advance("people.toldWhere", "dualWrite");
     const entered = await advance("people.toldWhere", "backfill");

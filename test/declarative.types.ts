@@ -7,13 +7,13 @@
  */
 import { v, type GenericId } from "convex/values";
 import { addField, moveField, retypeField, splitField } from "../src/client/index.js";
-import { peopleAge } from "./fixtures/reshape/age.js";
-import { peopleBio } from "./fixtures/reshape/bio.js";
+import { peopleAgeRollout } from "./fixtures/reshape/age.js";
+import { peopleBioRollout } from "./fixtures/reshape/bio.js";
 import { appFor, query } from "./fixtures/reshape/app.js";
-import { peopleEmail } from "./fixtures/reshape/email.js";
-import { peopleNickname } from "./fixtures/reshape/nickname.js";
-import { peoplePlan } from "./fixtures/reshape/plan.js";
-import { peopleSplit } from "./fixtures/reshape/split.js";
+import { peopleEmailRollout } from "./fixtures/reshape/email.js";
+import { peopleNicknameRollout } from "./fixtures/reshape/nickname.js";
+import { peoplePlanRollout } from "./fixtures/reshape/plan.js";
+import { peopleSplitRollout } from "./fixtures/reshape/split.js";
 
 export const typedReads = query({
   args: { id: v.id("people") },
@@ -21,7 +21,7 @@ export const typedReads = query({
     const doc = await ctx.db.get("people", id);
     if (doc === null) return null;
 
-    const split = await peopleSplit.read(ctx, doc);
+    const split = await peopleSplitRollout.read(ctx, doc);
     // name is optional, so are its parts: a person without a name has none (absent stays absent).
     const first: string | undefined = split.firstName;
     const last: string | undefined = split.lastName;
@@ -32,19 +32,19 @@ export const typedReads = query({
     // @ts-expect-error the new shape has no name: it is retired
     void split.name;
 
-    const plan: "free" | "pro" = (await peoplePlan.read(ctx, doc)).plan;
+    const plan: "free" | "pro" = (await peoplePlanRollout.read(ctx, doc)).plan;
     // @ts-expect-error stored, plan may be missing
     const storedPlan: "free" | "pro" = doc.plan;
 
-    const age: number | undefined = (await peopleAge.read(ctx, doc)).age;
+    const age: number | undefined = (await peopleAgeRollout.read(ctx, doc)).age;
     // @ts-expect-error a person without an age has none after the retype either
-    const ageForSure: number = (await peopleAge.read(ctx, doc)).age;
+    const ageForSure: number = (await peopleAgeRollout.read(ctx, doc)).age;
     // @ts-expect-error never a string any more
-    const ageString: string | undefined = (await peopleAge.read(ctx, doc)).age;
+    const ageString: string | undefined = (await peopleAgeRollout.read(ctx, doc)).age;
     // @ts-expect-error stored, age may still be a string
     const storedAge: number = doc.age;
 
-    const email = await peopleEmail.read(ctx, doc);
+    const email = await peopleEmailRollout.read(ctx, doc);
     const contact: string | undefined = email.contactEmail;
     // @ts-expect-error email is optional, so is contactEmail
     const contactForSure: string = email.contactEmail;
@@ -52,23 +52,23 @@ export const typedReads = query({
     void email.email;
 
     // @ts-expect-error removed: the new shape has no nickname
-    void (await peopleNickname.read(ctx, doc)).nickname;
+    void (await peopleNicknameRollout.read(ctx, doc)).nickname;
 
     // Null stays null, and says so.
-    const maybe = await peopleSplit.read(ctx, await ctx.db.get("people", id));
+    const maybe = await peopleSplitRollout.read(ctx, await ctx.db.get("people", id));
     // @ts-expect-error maybe null
     void maybe.firstName;
     // Moved: the value is read with `moved`, typed as the field; the new shape has no bio.
-    const bio: string | undefined = await peopleBio.moved(ctx, doc);
+    const bio: string | undefined = await peopleBioRollout.moved(ctx, doc);
     // @ts-expect-error a bio is a string, never a number
-    const bioNumber: number | undefined = await peopleBio.moved(ctx, doc);
+    const bioNumber: number | undefined = await peopleBioRollout.moved(ctx, doc);
     // @ts-expect-error moved: the new shape has no bio
-    void (await peopleBio.read(ctx, doc)).bio;
+    void (await peopleBioRollout.read(ctx, doc)).bio;
     // A rollout without a move has nothing moved.
-    const none: undefined = await peopleSplit.moved(ctx, doc);
+    const none: undefined = await peopleSplitRollout.moved(ctx, doc);
     void [bio, bioNumber, none];
 
-    const toNew = await peopleSplit.reader(ctx);
+    const toNew = await peopleSplitRollout.reader(ctx);
     const firsts: (string | undefined)[] = (await ctx.db.query("people").collect()).map(
       (p) => toNew(p).firstName,
     );

@@ -2,7 +2,8 @@
  * Type tests of the exports a new user meets first, checked by `tsc` in
  * `npm run typecheck` (this file is not run): `advance` takes a phase, not any
  * string; `isRolloutError` narrows the error's data by kind; a dry run's
- * samples are the table's documents; status takes names and rollouts.
+ * samples are the table's documents; status takes names and rollouts; a
+ * `reshape()`'s backfill is typed through `internal` as a `define()` one is.
  * Each `@ts-expect-error` fails the typecheck if the line stops being an error.
  */
 import type { GenericMutationCtx } from "convex/server";
@@ -64,4 +65,21 @@ export async function firstHour(ctx: GenericMutationCtx<DataModel>, error: unkno
   void [state, phase];
   // @ts-expect-error rollouts is a list of names
   await ctx.runQuery(internal.migrations.status, { rollouts: "users.bio" });
+
+  // A reshape()'s backfill, exported as its `backfill`, is as exact through `internal` as define()'s.
+  const backfill = await ctx.runMutation(internal.migrations.usersEmailDomain, { dryRun: true });
+  if ("samples" in backfill) {
+    const domain: string | undefined = backfill.samples[0]?.before.emailDomain;
+    // @ts-expect-error users have no wordCount
+    void backfill.samples[0]?.before.wordCount;
+    void domain;
+  }
+  await ctx.runMutation(internal.migrations.usersBio, { batchSize: 10, reset: true });
+  // @ts-expect-error not an argument of a migration
+  await ctx.runMutation(internal.migrations.usersEmailDomain, { bogus: 1 });
+  // @ts-expect-error a batch size is a number
+  await ctx.runMutation(internal.migrations.usersBio, { batchSize: "ten" });
+  // The rollout itself is no Convex function: only its backfill is in `internal`.
+  // @ts-expect-error not a function of the app
+  void internal.migrations.emailDomain;
 }

@@ -71,29 +71,32 @@ export const nameSplit = migrations.rollout("users.splitName", {
 
 /**
  * The declarative form: each user's email domain, kept in step with the email.
- * The package backfills it (this export is the backfill), verifies it, writes
- * it on every write through the app's wrapped mutations from dualWrite on, and
- * reads it typed (`usersEmailDomain.read(ctx, user).emailDomain` is a string).
+ * The package backfills it (`usersEmailDomain`, below), verifies it, writes it
+ * on every write through the app's wrapped mutations from dualWrite on, and
+ * reads it typed (`emailDomain.read(ctx, user).emailDomain` is a string).
  */
-export const usersEmailDomain = migrations.reshape("users.emailDomain", {
+export const emailDomain = migrations.reshape("users.emailDomain", {
   table: "users",
   up: (user) => ({ emailDomain: domainOf(user.email) }),
   validator: { emailDomain: v.string() },
   triggers,
 });
+/** Its backfill, under the name the component calls: npx convex run migrations:usersEmailDomain */
+export const usersEmailDomain = emailDomain.backfill;
 
 /**
  * A field moved to another table: each user's bio goes to their profile. The
  * package copies it over on every write from dualWrite on (and back, until
  * complete, so new code may write only profiles from readNew on), backfills
  * the rest, verifies the two tables agree, and reads it where it is the truth
- * (`usersBio.moved(ctx, user)`).
+ * (`bioToProfiles.moved(ctx, user)`).
  */
-export const usersBio = migrations.reshape("users.bio", {
+export const bioToProfiles = migrations.reshape("users.bio", {
   table: "users",
   ...moveField("bio", { to: "profiles", index: "by_user", key: "userId" }),
   triggers,
 });
+export const usersBio = bioToProfiles.backfill;
 
 // npx convex run migrations:run '{fn: "migrations:setDefaultPlan"}'
 export const run = migrations.runner();

@@ -2,7 +2,7 @@ import { v } from "convex/values";
 import type { Doc } from "./_generated/dataModel";
 import { internalQuery, type QueryCtx } from "./_generated/server";
 import { internalMutation } from "./functions";
-import { nameSplit, usersBio, usersEmailDomain } from "./migrations";
+import { bioToProfiles, emailDomain, nameSplit } from "./migrations";
 import { joinName, splitName } from "./names";
 
 /** From dualWrite on, every write of a name writes its parts too (the phase is read in this transaction). */
@@ -68,7 +68,7 @@ export const countByDomain = internalQuery({
   args: {},
   returns: v.record(v.string(), v.number()),
   handler: async (ctx) => {
-    const inNewShape = await usersEmailDomain.reader(ctx);
+    const inNewShape = await emailDomain.reader(ctx);
     const counts: Record<string, number> = {};
     for await (const user of ctx.db.query("users")) {
       const { emailDomain } = inNewShape(user);
@@ -104,6 +104,6 @@ export const bio = internalQuery({
   returns: v.union(v.string(), v.null()),
   handler: async (ctx, { userId }) => {
     const user = await ctx.db.get("users", userId);
-    return user === null ? null : ((await usersBio.moved(ctx, user)) ?? null);
+    return user === null ? null : ((await bioToProfiles.moved(ctx, user)) ?? null);
   },
 });

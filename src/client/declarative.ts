@@ -1,8 +1,8 @@
 /**
  * Declarative rollouts: a rollout declared by its conversion (`up`, optional
  * `down`, optional new-shape validator) instead of a hand-written backfill and
- * verify. From it the package makes the backfill (the registered mutation
- * `rollout()` returns, which the app exports), the verify, the write path on
+ * verify. From it the package makes the backfill (a registered mutation, which
+ * the app exports as `reshape()`'s `backfill`), the verify, the write path on
  * the app's convex-helpers `Triggers`, and a typed read of the new shape.
  */
 import {
@@ -208,16 +208,24 @@ export type DeclarativeSpec<
 export type AnyDeclarativeSpec = { table: string; up: Convert; backfill?: undefined };
 
 /**
- * What `reshape()` returns. Export it: it is the
- * backfill migration (an internal mutation: `npx convex run migrations:usersPlan`
- * starts or resumes it, `'{dryRun: true}'` plans it), and it carries the phase
- * reads and the typed read.
+ * What `reshape()` returns: the rollout, with its phase reads and its typed
+ * read, and the backfill the app exports under the name the component calls:
+ * ```ts
+ * export const plan = migrations.reshape("users.plan", { ... });
+ * export const usersPlan = plan.backfill; // npx convex run migrations:usersPlan
+ * ```
+ * The backfill is an export of its own, typed exactly like a `define()`
+ * migration's: Convex types a function through `internal` only from an export
+ * whose type is `RegisteredMutation<...>` itself, so one that also carried
+ * the reads would accept any arguments there.
  */
-export type DeclarativeRollout<Doc, Shape, Moved = never> = RegisteredMutation<
-  "internal",
-  MigrationArgs,
-  Promise<RunResult>
-> & {
+export type DeclarativeRollout<Doc, Shape, Moved = never> = {
+  /**
+   * The backfill migration, an internal mutation: export it as `fn` says
+   * (`npx convex run migrations:usersPlan` starts or resumes it,
+   * `'{dryRun: true}'` plans it; the component calls it batch by batch).
+   */
+  readonly backfill: RegisteredMutation<"internal", MigrationArgs, Promise<RunResult<Doc>>>;
   /** The rollout's name, e.g. "users.plan". */
   readonly name: string;
   /** The function name the component calls, e.g. "migrations:usersPlan". */
@@ -511,9 +519,8 @@ export function declareRollout(
     sources: spec.sources,
     retire,
   });
-  const exported = Object.assign(backfill, methods);
-  // A function's own `name` is read-only by assignment; the rollout's name replaces it.
-  Object.defineProperty(exported, "name", { value: name });
+  // A plain object, not the function: exported itself, it is no Convex function (see the type).
+  const exported = { ...methods, name, backfill };
   return {
     exported: exported as unknown as DeclarativeRollout<AnyDoc, AnyDoc>,
     rollout,

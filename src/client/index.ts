@@ -125,7 +125,7 @@ export type RunResult<Doc = never> =
 /** A declarative spec as `reshape()` hands it on, its types checked by `reshape()`'s signature. */
 type DeclarativeArgs = Parameters<typeof declareRollout>[1];
 
-/** What `reshape()` returns: the backfill to export, with the phase reads and the typed read. */
+/** What `reshape()` returns: the phase reads, the typed read, and the backfill to export. */
 export type Reshaped<
   Doc,
   Up,
@@ -475,19 +475,21 @@ export class Rollouts<DataModel extends GenericDataModel> {
   /**
    * Declares a rollout by its conversion: the package derives the backfill,
    * the verify, the write path (on the app's convex-helpers `Triggers`) and a
-   * typed read of the new shape. Export what it returns: it is the backfill.
+   * typed read of the new shape. Export its `backfill`: the component calls it.
    *
    * ```ts
-   * export const usersPlan = migrations.reshape("users.plan", {
+   * export const plan = migrations.reshape("users.plan", {
    *   table: "users",
    *   up: (user) => (user.plan === undefined ? { plan: "free" } : undefined),
    *   triggers,
    * });
+   * export const usersPlan = plan.backfill;
    * // in a query or mutation:
-   * const user = await usersPlan.read(ctx, await ctx.db.get("users", id)); // user.plan: "free" | "pro"
+   * const user = await plan.read(ctx, await ctx.db.get("users", id)); // user.plan: "free" | "pro"
    * ```
-   * Export it as the rollout's name in camelCase ("users.plan" → `usersPlan`)
-   * from the file that exports `migrations.api()`, or say where with `fn`.
+   * Export the backfill as the rollout's name in camelCase ("users.plan" →
+   * `usersPlan`) from the file that exports `migrations.api()`, or say where
+   * with `fn`. It is typed through `internal` as a `define()` migration is.
    * (A method of its own, not an overload of `rollout()`: an overloaded or
    * generic `rollout()` would make TypeScript infer through the generated
    * `internal` that hand-written rollouts pass as `backfill`, and fail.)

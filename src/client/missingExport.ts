@@ -26,10 +26,12 @@ export function missingExport(error: unknown, lookup: ExportLookup, to: Phase) {
   const file = `${moduleOf(name)}.ts`;
   const { rollout } = lookup;
   const fix = lookup.fnGiven
-    ? `Export what migrations.reshape("${rollout}", ...) returns as \`${exported}\` from ` +
-      `${file}, or correct its fn ("file:export") to where it is exported.`
-    : `Export what migrations.reshape("${rollout}", ...) returns as \`${exported}\` (the ` +
-      `rollout's name in camelCase) from ${file}, or pass fn: "file:export" saying where it is.`;
+    ? `Export its backfill as \`${exported}\` from ${file} (\`export const ${exported} = ` +
+      `<what migrations.reshape("${rollout}", ...) returns>.backfill;\`), or correct its fn ` +
+      `("file:export") to where it is exported.`
+    : `Export its backfill as \`${exported}\` (the rollout's name in camelCase) from ${file} ` +
+      `(\`export const ${exported} = <what migrations.reshape("${rollout}", ...) returns>` +
+      `.backfill;\`), or pass fn: "file:export" saying where it is.`;
   return rolloutError(
     "UnknownMigration",
     `${rollout} cannot enter ${to}: its backfill is looked for as the export \`${exported}\` ` +

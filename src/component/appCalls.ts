@@ -20,8 +20,13 @@ import type {
 } from "../shared/validators.js";
 import type { MutationCtx } from "./_generated/server.js";
 
-/** How Convex (and convex-test) say that a function handle leads nowhere. */
-const MISSING_FUNCTION = /no such export|couldn't find|could not find|not found|does not exist/i;
+/**
+ * How Convex (and convex-test) say that a function handle leads nowhere. An export that is no
+ * Convex function (a `reshape()` rollout exported where its backfill should be) is not
+ * registered on a deployment, so it is missing there too; convex-test says it differently.
+ */
+const MISSING_FUNCTION =
+  /no such export|couldn't find|could not find|not found|does not exist|expected a convex function/i;
 
 type StepHandle<Result> = FunctionHandle<"mutation", { step: Step }, Result>;
 

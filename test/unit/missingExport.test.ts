@@ -19,9 +19,10 @@ describe("missingExport", () => {
     });
     expect(refusal?.data.message).toBe(
       "users.plan cannot enter dualWrite: its backfill is looked for as the export `usersPlan` " +
-        "of migrations.ts (migrations:usersPlan), and there is none there. Export what " +
-        'migrations.reshape("users.plan", ...) returns as `usersPlan` (the rollout\'s name in ' +
-        'camelCase) from migrations.ts, or pass fn: "file:export" saying where it is. Nothing ' +
+        "of migrations.ts (migrations:usersPlan), and there is none there. Export its backfill " +
+        "as `usersPlan` (the rollout's name in camelCase) from migrations.ts (`export const " +
+        'usersPlan = <what migrations.reshape("users.plan", ...) returns>.backfill;`), or pass ' +
+        'fn: "file:export" saying where it is. Nothing ' +
         "was moved: it stays where it was until its backfill can be called.",
     );
   });
@@ -31,6 +32,7 @@ describe("missingExport", () => {
     const refusal = missingExport(missing("admin/users:plan"), lookup, "backfill");
     expect(refusal?.data.message).toContain("users.plan cannot enter backfill");
     expect(refusal?.data.message).toContain("the export `plan` of admin/users.ts");
+    expect(refusal?.data.message).toContain("`export const plan = <what migrations.reshape(");
     expect(refusal?.data.message).toContain("or correct its fn");
   });
 

@@ -35,7 +35,10 @@ test("backfillPriority migrates every task, one scheduled batch after another", 
   expect(tasks.find((task) => task.text === "Already has one")?.priority).toBe(5);
 
   const { migrations: statuses, rollouts } = await t.query(internal.migrations.status, {});
-  expect(rollouts.map((r) => [r.name, r.phase])).toEqual([["tasks.priority", "schema"]]);
+  expect(rollouts.map((r) => [r.name, r.phase])).toEqual([
+    ["tasks.priority", "schema"],
+    ["tasks.done", "schema"],
+  ]);
   expect(statuses).toHaveLength(1);
   expect(statuses[0]).toMatchObject({
     name: "migrations:backfillPriority",
@@ -61,4 +64,11 @@ export function typeChecks() {
     // @ts-expect-error: priority is a number in this app's schema.
     migrateOne: () => ({ priority: "high" }),
   });
+  // A reshape()'s backfill is typed through `internal` like a define() migration.
+  const t = convexTest(schema, modules);
+  void t.mutation(internal.migrations.tasksDone, { dryRun: true, batchSize: 10 });
+  // @ts-expect-error: not an argument of a migration.
+  void t.mutation(internal.migrations.tasksDone, { bogus: 1 });
+  // @ts-expect-error: the rollout itself is no Convex function.
+  void internal.migrations.done;
 }

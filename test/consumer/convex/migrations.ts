@@ -1,4 +1,5 @@
-import { Rollouts } from "convex-rollouts";
+import { addField, Rollouts } from "convex-rollouts";
+import { Triggers } from "convex-helpers/server/triggers";
 import { components, internal } from "./_generated/api.js";
 import type { DataModel } from "./_generated/dataModel.js";
 
@@ -17,5 +18,14 @@ export const priority = migrations.rollout("tasks.priority", {
   backfill: internal.migrations.backfillPriority,
   verify: (task) => task.priority !== undefined,
 });
+
+// The declarative form: the rollout, and its backfill exported under the name the component calls.
+const triggers = new Triggers<DataModel>();
+export const done = migrations.reshape("tasks.done", {
+  table: "tasks",
+  ...addField("done", false),
+  triggers,
+});
+export const tasksDone = done.backfill;
 
 export const { status, cancel, cancelAll, advance, rollback, verify } = migrations.api();

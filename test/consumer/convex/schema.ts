@@ -6,5 +6,7 @@ export default defineSchema({
     text: v.string(),
     // Added after launch: older tasks have no priority until backfillPriority runs.
     priority: v.optional(v.number()),
+    // Added by the tasks.done rollout, declared by its conversion.
+    done: v.optional(v.boolean()),
   }),
 });
