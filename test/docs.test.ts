@@ -170,3 +170,52 @@ test("no npm script reaches outside the repository", () => {
     expect(script, `npm run ${name}`).not.toMatch(/\.\.[/\\]|(^|[\s'"=])(\/|~\/|[A-Z]:\\)/);
   }
 });
+
+/** GitHub's anchor of a heading: lowercased, punctuation but `-` and `_` dropped, spaces to `-`. */
+function anchorOf(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, "")
+    .replace(/\s/g, "-");
+}
+
+/** The anchors of a markdown file's headings (outside fenced blocks). */
+function anchorsIn(markdown: string): Set<string> {
+  const prose = markdown.replace(/^```[\s\S]*?^```/gm, "");
+  return new Set([...prose.matchAll(/^#{1,6} (.+)$/gm)].map(([, heading]) => anchorOf(heading!)));
+}
+
+describe("links to a heading", () => {
+  const pages = ["README.md", "CONTRIBUTING.md", "src/client/README.md", "src/component/README.md"];
+  pages.push(
+    ...readdirSync(join(root, "docs")).flatMap((f) => (f.endsWith(".md") ? [`docs/${f}`] : [])),
+  );
+
+  test("GitHub's anchors, as the links write them", () => {
+    expect(anchorOf("Switching from `@convex-dev/migrations`")).toBe(
+      "switching-from-convex-devmigrations",
+    );
+    expect(anchorOf("A field moved to another table (`moveField`)")).toBe(
+      "a-field-moved-to-another-table-movefield",
+    );
+    expect(anchorOf("Every `Next:` command")).toBe("every-next-command");
+  });
+
+  for (const page of pages) {
+    test(`every link of ${page} to a heading finds it`, () => {
+      const text = read(page);
+      const broken: string[] = [];
+      for (const [, target] of text
+        .replace(/^```[\s\S]*?^```/gm, "")
+        .matchAll(/\]\(([^)\s]+)\)/g)) {
+        const [path, anchor] = target!.split("#");
+        if (anchor === undefined || /^\w+:/.test(target!)) continue;
+        const file = path === "" ? page : relative(root, join(root, dirname(page), path!));
+        if (!file.endsWith(".md")) continue;
+        if (!anchorsIn(read(file.split(sep).join("/"))).has(anchor)) broken.push(target!);
+      }
+      expect(broken, `${page} links to headings that do not exist`).toEqual([]);
+    });
+  }
+});
