@@ -186,7 +186,7 @@ describe("an operator", () => {
     expect(await advance.isDisabled()).toBe(true);
     const why = await advance.getAttribute("aria-describedby");
     expect(await page.locator(`[id="${why}"]`).innerText()).toContain(
-      "the backfill migrations:fillNameParts is running after 2100 documents",
+      "the backfill migrations:fillNameParts is running after 2,100 documents",
     );
     expect(await offered(run)).toEqual(["cancel", "pause", "throttle"]);
     expect(await card.innerText()).toContain("middle names split wrong");

@@ -217,7 +217,9 @@ function readNewGate(facts: GateFacts, advance: string, watch: string): Gate {
 
 /** "1 document", "2 documents". */
 function documents(count: number): string {
-  return count === 1 ? "1 document" : `${count} documents`;
+  // Grouped by hand, as the watch and the console print counts: "20,115", not "20115".
+  const grouped = String(count).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return count === 1 ? "1 document" : `${grouped} documents`;
 }
 
 /**

@@ -177,7 +177,7 @@ describe("gateOf", () => {
       {},
       true,
       advanceTo("readNew"),
-      "verify found no mismatch in 10000",
+      "verify found no mismatch in 10,000",
     ],
     [
       "readNew without a verify function: the backfill is enough",
@@ -201,7 +201,7 @@ describe("gateOf", () => {
       { backfill: { state: "running", isDone: false, processed: 4_200 } },
       false,
       WATCH,
-      "is running after 4200 documents",
+      "is running after 4,200 documents",
     ],
     [
       "readNew: the backfill is paused",
