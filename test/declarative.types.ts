@@ -11,9 +11,10 @@ import { peopleAgeRollout } from "./fixtures/reshape/age.js";
 import { peopleBioRollout } from "./fixtures/reshape/bio.js";
 import { appFor, query } from "./fixtures/reshape/app.js";
 import { peopleEmailRollout } from "./fixtures/reshape/email.js";
+import type { peopleHandleRollout } from "./fixtures/reshape/handle.js";
 import { peopleNicknameRollout } from "./fixtures/reshape/nickname.js";
 import { peoplePlanRollout } from "./fixtures/reshape/plan.js";
-import { peopleSplitRollout } from "./fixtures/reshape/split.js";
+import { joinName, peopleSplitRollout, splitName } from "./fixtures/reshape/split.js";
 
 export const typedReads = query({
   args: { id: v.id("people") },
@@ -196,4 +197,246 @@ export const planByAudit = app.migrations.reshape("types.planByAudit", {
   table: "people",
   ...addField("plan", (row: { personId: string }) => (row.personId ? "pro" : "free")),
   triggers: app.triggers,
+});
+
+// Recipes from recipes(table) are typed by the table: a mistake is an error at the argument
+// that is wrong (each on its own line here), and nowhere else, not at reshape().
+const people = app.migrations.recipes("people");
+
+export const typedWrongType = app.migrations.reshape("types.typedWrongType", {
+  table: "people",
+  ...people.addField(
+    "plan",
+    // @ts-expect-error plan is "free" | "pro", never "gold"
+    "gold",
+  ),
+  triggers: app.triggers,
+});
+export const typedWrongAnswer = app.migrations.reshape("types.typedWrongAnswer", {
+  table: "people",
+  ...people.addField(
+    "plan",
+    // @ts-expect-error the function answers "gold", which plan cannot hold
+    (person) => (person.email === undefined ? "free" : "gold"),
+  ),
+  triggers: app.triggers,
+});
+export const typedWrongAdd = app.migrations.reshape("types.typedWrongAdd", {
+  table: "people",
+  ...people.addField(
+    // @ts-expect-error people have no `tier` field: the widened schema must have it first
+    "tier",
+    "free",
+  ),
+  triggers: app.triggers,
+});
+export const typedWrongRename = app.migrations.reshape("types.typedWrongRename", {
+  table: "people",
+  ...people.renameField(
+    // @ts-expect-error people have no `mail` field
+    "mail",
+    "contactEmail",
+  ),
+  triggers: app.triggers,
+});
+export const typedWrongRenameTo = app.migrations.reshape("types.typedWrongRenameTo", {
+  table: "people",
+  ...people.renameField(
+    "age",
+    // @ts-expect-error an age may be a number, which email cannot hold
+    "email",
+  ),
+  triggers: app.triggers,
+});
+export const typedWrongSplit = app.migrations.reshape("types.typedWrongSplit", {
+  table: "people",
+  ...people.splitField(
+    // @ts-expect-error people have no `fullName` field
+    "fullName",
+    ["firstName", "lastName"],
+    (name: string) => splitName(name),
+  ),
+  triggers: app.triggers,
+});
+export const typedWrongPart = app.migrations.reshape("types.typedWrongPart", {
+  table: "people",
+  ...people.splitField(
+    "name",
+    [
+      "firstName",
+      // @ts-expect-error people have no `surname` field
+      "surname",
+    ],
+    (name) => ({ firstName: name, surname: name }),
+  ),
+  triggers: app.triggers,
+});
+export const typedWrongPartType = app.migrations.reshape("types.typedWrongPartType", {
+  table: "people",
+  ...people.splitField("name", ["firstName", "lastName"], (name) => ({
+    firstName: name,
+    // @ts-expect-error lastName is a string, never a number
+    lastName: name.length,
+  })),
+  triggers: app.triggers,
+});
+export const typedWrongRetype = app.migrations.reshape("types.typedWrongRetype", {
+  table: "people",
+  ...people.retypeField(
+    "age",
+    // @ts-expect-error the schema's age is a string or a number, never a boolean
+    v.boolean(),
+    (age) => age === "yes",
+  ),
+  triggers: app.triggers,
+});
+export const typedWrongRetypeField = app.migrations.reshape("types.typedWrongRetypeField", {
+  table: "people",
+  ...people.retypeField(
+    // @ts-expect-error people have no `years` field
+    "years",
+    v.number(),
+    (years: string) => Number.parseInt(years, 10),
+  ),
+  triggers: app.triggers,
+});
+export const typedWrongRemove = app.migrations.reshape("types.typedWrongRemove", {
+  table: "people",
+  ...people.removeField(
+    // @ts-expect-error people have no `nick` field
+    "nick",
+  ),
+  triggers: app.triggers,
+});
+export const typedWrongMoveTable = app.migrations.reshape("types.typedWrongMoveTable", {
+  table: "people",
+  ...people.moveField("bio", {
+    // @ts-expect-error the app has no table "profile"
+    to: "profile",
+    index: "by_person",
+    key: "personId",
+  }),
+  triggers: app.triggers,
+});
+export const typedWrongMoveField = app.migrations.reshape("types.typedWrongMoveField", {
+  table: "people",
+  ...people.moveField(
+    // @ts-expect-error people have no field "biography" to move
+    "biography",
+    { to: "profiles", index: "by_person", key: "personId" },
+  ),
+  triggers: app.triggers,
+});
+// moveField's other arguments: each wrong one is the only error. (What they answer after the
+// error, the constraint's names, reshape() takes as it is: no need to spread them to show it.)
+export const typedWrongMoves = [
+  people.moveField("bio", {
+    to: "profiles",
+    // @ts-expect-error profiles have no index "by_owner"
+    index: "by_owner",
+    key: "personId",
+  }),
+  people.moveField("bio", {
+    to: "profiles",
+    index: "by_person",
+    // @ts-expect-error profiles have no field "ownerId"
+    key: "ownerId",
+  }),
+  people.moveField("nickname", {
+    to: "profiles",
+    index: "by_person",
+    key: "personId",
+    // @ts-expect-error profiles have no field "nick"
+    as: "nick",
+  }),
+  people.moveField(
+    "nickname",
+    // @ts-expect-error profiles have no field "nickname": `as` must name the one it goes to
+    { to: "profiles", index: "by_person", key: "personId" },
+  ),
+];
+
+// The same recipes from recipes(table) compile, and give the same typed read as the standalone.
+/** Two types are the same (not only assignable one to the other). */
+type Same<A, B> =
+  (<G>() => G extends A ? 1 : 2) extends <G>() => G extends B ? 1 : 2 ? true : false;
+/** What a rollout's typed read answers for a document. */
+type ReadOf<R extends { convert: (doc: never) => unknown }> = ReturnType<R["convert"]>;
+
+export const typedPlan = app.migrations.reshape("types.typedPlan", {
+  table: "people",
+  ...people.addField("plan", "free"),
+  triggers: app.triggers,
+});
+export const typedEmail = app.migrations.reshape("types.typedEmail", {
+  table: "people",
+  ...people.renameField("email", "contactEmail"),
+  triggers: app.triggers,
+});
+export const typedSplit = app.migrations.reshape("types.typedSplit", {
+  table: "people",
+  // split's parameter is the field's value: a string, no annotation needed
+  ...people.splitField("name", ["firstName", "lastName"], (name) => splitName(name), joinName),
+  triggers: app.triggers,
+});
+export const typedAge = app.migrations.reshape("types.typedAge", {
+  table: "people",
+  // convert gets the old values: the field's type minus the new one, so a string
+  ...people.retypeField("age", v.number(), (age) => Number.parseInt(age, 10)),
+  triggers: app.triggers,
+});
+export const typedNickname = app.migrations.reshape("types.typedNickname", {
+  table: "people",
+  ...people.removeField("nickname"),
+  triggers: app.triggers,
+});
+export const typedBio = app.migrations.reshape("types.typedBio", {
+  table: "people",
+  ...people.moveField("bio", { to: "profiles", index: "by_person", key: "personId" }),
+  triggers: app.triggers,
+});
+export const typedHandle = app.migrations.reshape("types.typedHandle", {
+  table: "people",
+  ...people.moveField("nickname", {
+    to: "profiles",
+    index: "by_person",
+    key: "personId",
+    as: "handle",
+  }),
+  triggers: app.triggers,
+});
+export const sameReads: [
+  Same<ReadOf<typeof typedPlan>, ReadOf<typeof peoplePlanRollout>>,
+  Same<ReadOf<typeof typedSplit>, ReadOf<typeof peopleSplitRollout>>,
+  Same<ReadOf<typeof typedAge>, ReadOf<typeof peopleAgeRollout>>,
+  Same<ReadOf<typeof typedNickname>, ReadOf<typeof peopleNicknameRollout>>,
+  Same<ReadOf<typeof typedBio>, ReadOf<typeof peopleBioRollout>>,
+  Same<ReadOf<typeof typedHandle>, ReadOf<typeof peopleHandleRollout>>,
+] = [true, true, true, true, true, true];
+export const typedReadsTyped = query({
+  args: { id: v.id("people") },
+  handler: async (ctx, { id }) => {
+    const doc = await ctx.db.get("people", id);
+    if (doc === null) return null;
+    const plan: "free" | "pro" = (await typedPlan.read(ctx, doc)).plan;
+    // Renamed: the new shape has contactEmail (optional, as email is) and no email; the fields
+    // the rename does not touch keep their types. (The standalone renameField's read types
+    // them as set: its `up` answers by a generic document reshape() cannot infer from.)
+    const email = await typedEmail.read(ctx, doc);
+    const contact: string | undefined = email.contactEmail;
+    // @ts-expect-error email is optional, so is contactEmail
+    const contactForSure: string = email.contactEmail;
+    // @ts-expect-error renamed: the new shape has no email
+    void email.email;
+    // @ts-expect-error a person may have no name: the rename leaves it optional
+    const nameForSure: string = email.name;
+    const age: number | undefined = (await typedAge.read(ctx, doc)).age;
+    // @ts-expect-error never a string any more
+    const ageString: string | undefined = (await typedAge.read(ctx, doc)).age;
+    const bio: string | undefined = await typedBio.moved(ctx, doc);
+    const handle: string | undefined = await typedHandle.moved(ctx, doc);
+    // @ts-expect-error moved: the new shape has no bio
+    void (await typedBio.read(ctx, doc)).bio;
+    return { plan, contact, contactForSure, nameForSure, age, ageString, bio, handle };
+  },
 });

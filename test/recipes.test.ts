@@ -6,9 +6,12 @@
  * read answers the new shape for every document.
  */
 import { makeFunctionReference } from "convex/server";
+import { v } from "convex/values";
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import * as standalone from "../src/client/recipes.js";
 import { expectRolloutError } from "./harness.js";
-import { splitName } from "./fixtures/reshape/split.js";
+import { appFor } from "./fixtures/reshape/app.js";
+import { joinName, splitName } from "./fixtures/reshape/split.js";
 import {
   appOf,
   drain,
@@ -266,4 +269,87 @@ describe("addField with a function of the document (people.planByEmail)", () => 
     });
     expect((await app.advance("readNew")).phase).toBe("readNew");
   });
+});
+
+describe("migrations.recipes(table): the standalone recipes, typed by the table", () => {
+  const people = appFor("recipesOf").migrations.recipes("people");
+  /** People in every state a recipe meets: old shape, new shape, both, neither. */
+  const docs: Record<string, unknown>[] = [
+    { name: "Ada Lovelace", email: "ada@corp.example", age: "36", nickname: "ada", bio: "Notes" },
+    { firstName: "Alan", lastName: "Turing", contactEmail: "alan@home.example", age: 41 },
+    { name: "Grace", plan: "pro", handle: "grace" },
+    {},
+  ];
+  type Convert = (doc: Record<string, unknown>) => unknown;
+  /** The same data, and `up` and `down` answering the same for every document. */
+  function expectSameRecipe(typed: object, standalone: object) {
+    expect(Object.keys(typed).sort()).toEqual(Object.keys(standalone).sort());
+    for (const [key, value] of Object.entries(standalone)) {
+      const mine = (typed as Record<string, unknown>)[key];
+      if (typeof value !== "function") {
+        expect(mine, key).toEqual(value);
+        continue;
+      }
+      expect(typeof mine, key).toBe("function");
+      for (const doc of docs) expect((mine as Convert)(doc), key).toEqual((value as Convert)(doc));
+    }
+  }
+  const byEmail = (person: { email?: string }) =>
+    person.email?.endsWith("@corp.example") ? ("pro" as const) : ("free" as const);
+  const toNumber = (age: string) => Number.parseInt(age, 10);
+
+  test.each([
+    ["addField", people.addField("plan", "free"), standalone.addField("plan", "free")],
+    [
+      "addField of the document",
+      people.addField("plan", byEmail),
+      standalone.addField("plan", byEmail),
+    ],
+    [
+      "renameField",
+      people.renameField("email", "contactEmail"),
+      standalone.renameField("email", "contactEmail"),
+    ],
+    [
+      "splitField",
+      people.splitField("name", ["firstName", "lastName"], splitName, joinName),
+      standalone.splitField("name", ["firstName", "lastName"], splitName, joinName),
+    ],
+    [
+      "splitField without join",
+      people.splitField("name", ["firstName", "lastName"], splitName),
+      standalone.splitField("name", ["firstName", "lastName"], splitName),
+    ],
+    [
+      "retypeField",
+      people.retypeField("age", v.number(), toNumber),
+      standalone.retypeField("age", v.number(), toNumber),
+    ],
+    ["removeField", people.removeField("nickname"), standalone.removeField("nickname")],
+    [
+      "moveField",
+      people.moveField("bio", { to: "profiles", index: "by_person", key: "personId" }),
+      standalone.moveField("bio", { to: "profiles", index: "by_person", key: "personId" }),
+    ],
+    [
+      "moveField under another name",
+      people.moveField("nickname", {
+        to: "profiles",
+        index: "by_person",
+        key: "personId",
+        as: "handle",
+      }),
+      standalone.moveField("nickname", {
+        to: "profiles",
+        index: "by_person",
+        key: "personId",
+        as: "handle",
+      }),
+    ],
+  ] as [string, object, object][])(
+    "%s answers what the standalone recipe answers",
+    (_, typed, standalone) => {
+      expectSameRecipe(typed, standalone);
+    },
+  );
 });

@@ -43,7 +43,7 @@ import {
   type ShapeValidator,
 } from "./declarative.js";
 import { operatorFunctions, type OperatorApiOptions, type OperatorFunctions } from "./operators.js";
-import { recipesFor } from "./recipes.js";
+import { recipesFor, type TableRecipes } from "./recipes.js";
 import { missingExport, type ExportLookup } from "./missingExport.js";
 import { addressOf, exportOf, moduleOf } from "./names.js";
 import { Rollout, type AnyRolloutSpec } from "./rollout.js";
@@ -88,6 +88,7 @@ export {
   renameField,
   retypeField,
   splitField,
+  type TableRecipes,
 } from "./recipes.js";
 export type { MoveSpec } from "./move.js";
 export type { Contract, RolloutStatusWithContract, StatusWithContracts } from "./contract.js";
@@ -547,16 +548,19 @@ export class Rollouts<DataModel extends GenericDataModel> {
   }
 
   /**
-   * The recipes for one table's documents, to spread into `reshape()`: the
-   * function `addField` takes gets that table's document (the standalone
-   * recipes are checked before `reshape()` knows its table).
+   * The recipes for one table, to spread into `reshape()`: the standalone
+   * recipes, typed by this app's schema and that table, so a mistake is a
+   * type error at the argument that is wrong (a field the table lacks, a
+   * value the field cannot hold, a `moveField` table, index or key that is
+   * not there) instead of at `reshape()`, which checks a spread before it
+   * knows its table. `addField`'s function gets the table's document.
    * ```ts
    * ...migrations.recipes("users").addField("plan", (user) => (user.email ? "pro" : "free")),
    * ```
    */
-  // The table is named for the types only.
-  recipes<T extends TableNamesInDataModel<DataModel>>(_table: T) {
-    return recipesFor<DocumentByName<DataModel, T>>();
+  // The table is named for the types only: the recipes are the standalone functions.
+  recipes<T extends TableNamesInDataModel<DataModel>>(_table: T): TableRecipes<DataModel, T> {
+    return recipesFor<DataModel, T>();
   }
 
   /**

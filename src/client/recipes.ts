@@ -9,10 +9,32 @@
  *   triggers,
  * });
  * ```
- * Each is typed by the table's documents at the `reshape()` call: a field the
- * table does not have, or a value of the wrong type, is a type error there.
+ * Standalone, each is typed by the table's documents at the `reshape()` call
+ * (TypeScript checks a spread before it knows reshape's table): a field the
+ * table does not have, or a value of the wrong type, is a type error there, at
+ * the end of a long message. Taken from `migrations.recipes(table)` (the same
+ * functions, typed by the app's schema and that table), the error is at the
+ * argument that is wrong:
+ *
+ * ```ts
+ * ...migrations.recipes("users").renameField("email", "contactEmail")
+ * ```
  */
-import { v, type GenericValidator, type Infer, type Value, type VOptional } from "convex/values";
+import type {
+  DocumentByName,
+  GenericDataModel,
+  IndexNames,
+  NamedTableInfo,
+  TableNamesInDataModel,
+} from "convex/server";
+import {
+  v,
+  type GenericValidator,
+  type Infer,
+  type Validator,
+  type Value,
+  type VOptional,
+} from "convex/values";
 import { validate } from "convex-helpers/validators";
 
 type Loose = Record<string, unknown>;
@@ -24,9 +46,10 @@ type Loose = Record<string, unknown>;
  * ...addField("plan", "free")
  * ...migrations.recipes("users").addField("plan", (user) => (user.email ? "pro" : "free"))
  * ```
- * Its function's document is typed by the table when the recipe comes from
- * `migrations.recipes(table)` (or when the parameter is annotated): spread
- * into `reshape()`, the call is checked before `reshape()` knows its table.
+ * Its function's document is typed by the table, and the value checked
+ * against the field's type at the argument, when the recipe comes from
+ * `migrations.recipes(table)`; standalone, the function's parameter needs an
+ * annotation, and the value is checked at `reshape()`.
  */
 export function addField<Field extends string, V extends Value, Doc extends Loose = Loose>(
   field: Field,
@@ -95,8 +118,13 @@ export function splitField<
       doc[from] === undefined ? undefined : split(doc[from] as V),
     down,
     retire: [from] as [From],
-    newFields: into,
-    sources: Object.fromEntries(into.map((part) => [part, from])) as Record<Into, From>,
+    // NoInfer: spread inline into reshape(), its spec's string-typed `newFields` and `sources`
+    // would widen the parts to `string`, and the typed read would lose its shape (`_id` optional).
+    newFields: into as readonly NoInfer<Into>[],
+    sources: Object.fromEntries(into.map((part) => [part, from])) as Record<
+      NoInfer<Into>,
+      NoInfer<From>
+    >,
   };
 }
 
@@ -178,18 +206,145 @@ export function moveField<
   };
 }
 
+/** A field of a table's documents that a recipe may name: any but the system fields. */
+type FieldOf<Doc> = Exclude<keyof Doc, "_id" | "_creationTime"> & string;
+
+/** What a field holds when it is set. */
+type ValueOf<Doc, Field extends keyof Doc> = Exclude<Doc[Field], undefined>;
+
+/** The fields that can hold `Field`'s values and whose values `Field` can hold. */
+type FieldsHolding<Doc, Field extends keyof Doc> = {
+  [K in FieldOf<Doc>]: [ValueOf<Doc, Field>] extends [Doc[K]]
+    ? [ValueOf<Doc, K>] extends [Doc[Field]]
+      ? K
+      : never
+    : never;
+}[FieldOf<Doc>];
+
 /**
- * The recipes for one table's documents (`migrations.recipes("users")`): the
- * same as above, with `addField`'s function given the table's document.
+ * The recipes for one table of the app (`migrations.recipes("users")`): the
+ * same functions as above, typed by the app's DataModel and that table, so a
+ * mistake is a type error at the argument that is wrong, not at `reshape()`:
+ * a field the table does not have, a value (or a function's answer, or a new
+ * validator's type) the field cannot hold, a table, index or key `moveField`'s
+ * target does not have. Each answers what the standalone recipe answers.
+ * (Their answers are `NoInfer`: spread inline, `reshape()`'s spec is their
+ * contextual type, and its string-typed fields would otherwise widen the
+ * names the call infers.)
  */
-export function recipesFor<Doc extends Loose>() {
-  return {
-    addField: <Field extends string, V extends Value>(field: Field, value: V | ((doc: Doc) => V)) =>
-      addField<Field, V, Doc>(field, value),
-    renameField,
-    splitField,
-    retypeField,
-    removeField,
-    moveField,
-  };
+export type TableRecipes<
+  DataModel extends GenericDataModel,
+  T extends TableNamesInDataModel<DataModel>,
+  Doc extends DocumentByName<DataModel, T> = DocumentByName<DataModel, T>,
+> = {
+  /**
+   * {@link addField}: `value` (or what the function, given the table's
+   * document, answers) of the field's type.
+   */
+  addField<Field extends FieldOf<Doc>>(
+    field: Field,
+    value: ValueOf<Doc, Field> | ((doc: Doc) => ValueOf<Doc, Field>),
+  ): NoInfer<ReturnType<typeof addField<One<Field>, ValueOf<Doc, Field>, Doc>>>;
+  /**
+   * {@link renameField}: both names fields of the table, each able to hold
+   * the other's values (both are written, both ways, during the rollout).
+   * Its `up` is typed at the table's document: the standalone one's answer
+   * depends on its generic document, which `reshape()` cannot infer from.
+   */
+  renameField<From extends FieldOf<Doc>, To extends FieldsHolding<Doc, From>>(
+    from: From,
+    to: To,
+  ): NoInfer<
+    Omit<ReturnType<typeof renameField<One<From>, One<To>>>, "up"> & {
+      up: (doc: Doc) => { [K in One<To>]: ValueOf<Doc, From> } | undefined;
+    }
+  >;
+  /** {@link splitField}, `split` given the field's value, each part of its field's type. */
+  splitField<
+    From extends FieldOf<Doc>,
+    Into extends FieldOf<Doc>,
+    Parts extends { [K in Into]: ValueOf<Doc, K> },
+  >(
+    from: From,
+    into: readonly Into[],
+    split: (value: ValueOf<Doc, From>) => Parts,
+    join?: (parts: Parts) => ValueOf<Doc, From>,
+  ): NoInfer<ReturnType<typeof splitField<One<From>, ValueOf<Doc, From>, Into, Parts>>>;
+  /**
+   * {@link retypeField}: the new validator's type must be one the field may
+   * hold (the widened schema holds the old and the new during the rollout);
+   * `convert` is given the old values, the field's type minus the new one.
+   */
+  retypeField<
+    Field extends FieldOf<Doc>,
+    New extends Validator<ValueOf<Doc, Field>, "required", string>,
+  >(
+    field: Field,
+    validator: New,
+    convert: (old: Exclude<ValueOf<Doc, Field>, Infer<New>>) => Infer<New>,
+  ): NoInfer<ReturnType<typeof retypeField<One<Field>, New, ValueOf<Doc, Field>>>>;
+  /** {@link removeField}, a field of the table. */
+  removeField<Field extends FieldOf<Doc>>(
+    field: Field,
+  ): NoInfer<ReturnType<typeof removeField<One<Field>>>>;
+  /**
+   * {@link moveField}: `to` a table of the app, `index` one of its indexes,
+   * `key` and `as` fields of its documents (`as` is needed when the field's
+   * own name is not one).
+   */
+  moveField<
+    Field extends FieldOf<Doc>,
+    const To extends TableNamesInDataModel<DataModel>,
+    const Index extends OfOneTable<To, IndexNames<NamedTableInfo<DataModel, To>> & string>,
+    const Key extends OfOneTable<To, FieldOf<DocumentByName<DataModel, To>>>,
+    const As extends FieldOf<DocumentByName<DataModel, To>> = Field &
+      FieldOf<DocumentByName<DataModel, To>>,
+  >(
+    field: Field,
+    where: { to: To; index: Index; key: Key } & AsOf<
+      Field,
+      FieldOf<DocumentByName<DataModel, To>>,
+      As
+    >,
+  ): NoInfer<ReturnType<typeof moveField<One<Field>, One<To>, Index, Key, As>>>;
+};
+
+/**
+ * `moveField`'s `as`: optional when the field's name is a field of the other
+ * table (`Target`), else required (inferred through the conditional; missing,
+ * `As` is never and the error names the fields it may be).
+ */
+type AsOf<Field, Target, As> = Field extends Target
+  ? { as?: As }
+  : { as: [As] extends [never] ? Target : As };
+
+/** True when `U` is a union of several types. */
+type IsUnion<U, Whole = U> = U extends unknown ? ([Whole] extends [U] ? false : true) : never;
+
+/**
+ * A name the call gave, or never. A name the table (or the app) does not have
+ * leaves its parameter at every name (TypeScript falls back to the
+ * constraint, a union); the recipe then answers for no name, so `reshape()`
+ * reports no second error for the one at the argument.
+ */
+type One<Name> = true extends IsUnion<Name> ? never : Name;
+
+/**
+ * `Constraint`, checked only when `To` is one table. A `to` that is no table
+ * of the app leaves `To` at every table's name (TypeScript falls back to the
+ * constraint): its index and key are not checked then, so the only error is
+ * on `to`.
+ */
+type OfOneTable<To, Constraint> = true extends IsUnion<To> ? string : Constraint;
+
+/**
+ * The recipes of `migrations.recipes(table)`: the standalone functions
+ * themselves (one implementation), only their signatures typed by the table.
+ */
+export function recipesFor<
+  DataModel extends GenericDataModel,
+  T extends TableNamesInDataModel<DataModel>,
+>(): TableRecipes<DataModel, T> {
+  const recipes = { addField, renameField, splitField, retypeField, removeField, moveField };
+  return recipes as unknown as TableRecipes<DataModel, T>;
 }
