@@ -412,7 +412,8 @@ export const sameReads: [
   Same<ReadOf<typeof typedNickname>, ReadOf<typeof peopleNicknameRollout>>,
   Same<ReadOf<typeof typedBio>, ReadOf<typeof peopleBioRollout>>,
   Same<ReadOf<typeof typedHandle>, ReadOf<typeof peopleHandleRollout>>,
-] = [true, true, true, true, true, true];
+  Same<ReadOf<typeof typedEmail>, ReadOf<typeof peopleEmailRollout>>,
+] = [true, true, true, true, true, true, true];
 export const typedReadsTyped = query({
   args: { id: v.id("people") },
   handler: async (ctx, { id }) => {
@@ -420,8 +421,9 @@ export const typedReadsTyped = query({
     if (doc === null) return null;
     const plan: "free" | "pro" = (await typedPlan.read(ctx, doc)).plan;
     // Renamed: the new shape has contactEmail (optional, as email is) and no email; the fields
-    // the rename does not touch keep their types. (The standalone renameField's read types
-    // them as set: its `up` answers by a generic document reshape() cannot infer from.)
+    // the rename does not touch keep their types. (The standalone renameField's `up` answers by
+    // a generic document reshape() cannot infer from: its read claims no field set that `up`
+    // may leave out, and is the same, as `sameReads` says.)
     const email = await typedEmail.read(ctx, doc);
     const contact: string | undefined = email.contactEmail;
     // @ts-expect-error email is optional, so is contactEmail

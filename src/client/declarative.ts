@@ -109,13 +109,31 @@ export type NewShape<
 > = Omit<FollowSources<ShapeOf<Doc, Up, Validator>, Doc, Sources>, Retired>;
 
 type ShapeOf<Doc, Up, Validator> = [Validator] extends [undefined]
-  ? Omit<Doc, keyof Up> & {
-      [K in keyof Up as [Exclude<Up[K], undefined>] extends [never] ? never : K]-?: Exclude<
-        K extends keyof Doc ? Doc[K] : Up[K],
+  ? Omit<Doc, SetKeys<Up> | RemovedKeys<Up>> & {
+      [K in SetKeys<Up>]-?: Exclude<K extends keyof Doc ? Doc[K] : Up[K], undefined>;
+    } & {
+      [K in Exclude<keyof Up, SetKeys<Up> | RemovedKeys<Up> | keyof Doc>]?: Exclude<
+        Up[K],
         undefined
       >;
     }
   : Omit<Doc, keyof ValidatedFields<Validator>> & ValidatedFields<Validator>;
+
+/** Fields `up` removes: typed `undefined` and nothing else. */
+type RemovedKeys<Up> = {
+  [K in keyof Up]-?: [Exclude<Up[K], undefined>] extends [never] ? K : never;
+}[keyof Up];
+
+/**
+ * Fields `up` always sets: required in what it answers. A field it may leave
+ * out (optional in `Up`) keeps the stored document's type, so a conversion
+ * TypeScript could not follow (`Up` at its constraint, every field optional)
+ * claims no field present that may not be.
+ */
+type SetKeys<Up> = Exclude<
+  { [K in keyof Up]-?: Record<never, never> extends Pick<Up, K> ? never : K }[keyof Up],
+  RemovedKeys<Up>
+>;
 
 /**
  * A new-shape validator names only the table's fields: a field the table does
