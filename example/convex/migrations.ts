@@ -1,4 +1,4 @@
-import { moveField, Rollouts } from "convex-rollouts";
+import { Rollouts } from "convex-rollouts";
 import { v } from "convex/values";
 import { components, internal } from "./_generated/api";
 import type { DataModel } from "./_generated/dataModel";
@@ -93,7 +93,9 @@ export const usersEmailDomain = emailDomain.backfill;
  */
 export const bioToProfiles = migrations.reshape("users.bio", {
   table: "users",
-  ...moveField("bio", { to: "profiles", index: "by_user", key: "userId" }),
+  ...migrations
+    .recipes("users")
+    .moveField("bio", { to: "profiles", index: "by_user", key: "userId" }),
   triggers,
 });
 export const usersBio = bioToProfiles.backfill;
