@@ -342,6 +342,12 @@ export const typedWrongMoves = [
     // @ts-expect-error profiles have no field "ownerId"
     key: "ownerId",
   }),
+  people.moveField("bio", {
+    to: "profiles",
+    index: "by_handle",
+    // @ts-expect-error by_handle starts with handle: a row is found by the index's first field
+    key: "personId",
+  }),
   people.moveField("nickname", {
     to: "profiles",
     index: "by_person",

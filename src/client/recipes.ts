@@ -289,14 +289,14 @@ export type TableRecipes<
   ): NoInfer<ReturnType<typeof removeField<One<Field>>>>;
   /**
    * {@link moveField}: `to` a table of the app, `index` one of its indexes,
-   * `key` and `as` fields of its documents (`as` is needed when the field's
+   * `key` the field that index starts with, `as` a field of its documents (`as` is needed when the field's
    * own name is not one).
    */
   moveField<
     Field extends FieldOf<Doc>,
     const To extends TableNamesInDataModel<DataModel>,
     const Index extends OfOneTable<To, IndexNames<NamedTableInfo<DataModel, To>> & string>,
-    const Key extends OfOneTable<To, FieldOf<DocumentByName<DataModel, To>>>,
+    const Key extends OfOneTable<To, LeadingField<NamedTableInfo<DataModel, To>, Index>>,
     const As extends FieldOf<DocumentByName<DataModel, To>> = Field &
       FieldOf<DocumentByName<DataModel, To>>,
   >(
@@ -308,6 +308,21 @@ export type TableRecipes<
     >,
   ): NoInfer<ReturnType<typeof moveField<One<Field>, One<To>, Index, Key, As>>>;
 };
+
+/**
+ * The field an index of a table starts with: `moveField` finds a document's row with
+ * `withIndex(index, (q) => q.eq(key, id))`, which Convex accepts only on the index's first field.
+ * (A wrong index is at every index's name: any of their first fields is taken, so the only error
+ * is on `index`.)
+ */
+type LeadingField<
+  TableInfo extends { indexes: Record<string, readonly string[]> },
+  Index,
+> = Index extends keyof TableInfo["indexes"]
+  ? TableInfo["indexes"][Index] extends readonly [infer First extends string, ...unknown[]]
+    ? First
+    : never
+  : never;
 
 /**
  * `moveField`'s `as`: optional when the field's name is a field of the other
