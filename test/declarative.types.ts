@@ -355,6 +355,20 @@ export const typedWrongMoves = [
     // @ts-expect-error profiles have no field "nick"
     as: "nick",
   }),
+  people.moveField("bio", {
+    to: "profiles",
+    index: "by_person",
+    key: "personId",
+    // @ts-expect-error a bio is a string: personId holds a person's id
+    as: "personId",
+  }),
+  people.moveField("age", {
+    to: "profiles",
+    index: "by_person",
+    key: "personId",
+    // @ts-expect-error an age may be a number: avatar holds only strings
+    as: "avatar",
+  }),
   people.moveField(
     "nickname",
     // @ts-expect-error profiles have no field "nickname": `as` must name the one it goes to

@@ -289,25 +289,30 @@ export type TableRecipes<
   ): NoInfer<ReturnType<typeof removeField<One<Field>>>>;
   /**
    * {@link moveField}: `to` a table of the app, `index` one of its indexes,
-   * `key` the field that index starts with, `as` a field of its documents (`as` is needed when the field's
-   * own name is not one).
+   * `key` the field that index starts with, `as` a field of its documents
+   * that can hold the value (needed when the field's own name is not one).
    */
   moveField<
     Field extends FieldOf<Doc>,
     const To extends TableNamesInDataModel<DataModel>,
     const Index extends OfOneTable<To, IndexNames<NamedTableInfo<DataModel, To>> & string>,
     const Key extends OfOneTable<To, LeadingField<NamedTableInfo<DataModel, To>, Index>>,
-    const As extends FieldOf<DocumentByName<DataModel, To>> = Field &
-      FieldOf<DocumentByName<DataModel, To>>,
+    const As extends FieldsAccepting<DocumentByName<DataModel, To>, ValueOf<Doc, Field>> = Field &
+      FieldsAccepting<DocumentByName<DataModel, To>, ValueOf<Doc, Field>>,
   >(
     field: Field,
     where: { to: To; index: Index; key: Key } & AsOf<
       Field,
-      FieldOf<DocumentByName<DataModel, To>>,
+      FieldsAccepting<DocumentByName<DataModel, To>, ValueOf<Doc, Field>>,
       As
     >,
   ): NoInfer<ReturnType<typeof moveField<One<Field>, One<To>, Index, Key, As>>>;
 };
+
+/** The fields of `Target`'s documents that can hold a value of type `V`. */
+type FieldsAccepting<Target, V> = {
+  [K in FieldOf<Target>]: [V] extends [Target[K]] ? K : never;
+}[FieldOf<Target>];
 
 /**
  * The field an index of a table starts with: `moveField` finds a document's row with
