@@ -333,6 +333,41 @@ describe("rollback from readNew, then readNew again (issue 18 #15)", () => {
   });
 });
 
+describe("complete, which cannot be rolled back, waits for what a verify pass in readNew found", () => {
+  test("a write that missed the new shape after the last pass keeps complete closed until converted", async () => {
+    const t = await reach("readNew");
+    // Written after the pass that opened readNew, around the dual writes: no gate saw it.
+    const [stray] = await seedPosts(t, 1);
+    const before = await status(t);
+    expect(before.next).toMatchObject({ to: "complete", open: true });
+    expect(before.next!.detail).toContain(`a verify pass first (npx convex run testing:verify`);
+
+    await t.mutation(fn("mutation", "verify"), { rollout: ROLLOUT });
+    expect((await status(t)).next).toMatchObject({ to: "complete", open: false });
+    await drain(t);
+    const data = await expectRolloutError(advance(t, "complete"), "PhaseGateClosed");
+    expect(data.message).toContain(
+      `verify found 1 document not in the new shape (first: ${stray})`,
+    );
+    expect(data.message).toContain("then run the backfill again from the start, then verify again");
+    expect(data.command).toBe(`npx convex run testing:countOnce '{"reset": true}'`);
+    expect(await phaseOf(t)).toBe("readNew");
+
+    // Each command as printed: the backfill converts it, then verify (no pass follows it here).
+    await runPrinted(t, data.command);
+    await drain(t);
+    const again = await expectRolloutError(advance(t, "complete"), "PhaseGateClosed");
+    expect(again.message).toContain("has run since it started: verify again");
+    await runPrinted(t, again.command);
+    await drain(t);
+    const clean = await status(t);
+    expect(clean.next).toMatchObject({ to: "complete", open: true });
+    expect(clean.next!.detail).toContain("verify found no mismatch in 31 documents since readNew");
+    expect((await advance(t, "complete")).phase).toBe("complete");
+    expect(await countedPosts(t)).toEqual({ total: 31, counted: 31 });
+  });
+});
+
 describe("history and status", () => {
   test("every transition is kept with who and why; status shows the last five, newest first", async () => {
     const t = await reach("readNew");

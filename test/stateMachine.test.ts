@@ -142,6 +142,8 @@ class Model {
   verify: VerifyM | null = null;
   /** When the rollout last entered backfill (an advance, or a rollback from readNew). */
   enteredBackfill = -1;
+  /** When the rollout last entered readNew. */
+  enteredReadNew = -1;
   attempts = 0;
   /** Scheduled batches, in the order they were scheduled. */
   queue: Job[] = [];
@@ -171,6 +173,12 @@ class Model {
 
   /** The gate of `to`, the phase after the current one. */
   gateOpen(to: Phase): boolean {
+    if (to === "complete") {
+      // Complete waits for a verify pass started in readNew, and for it to have found nothing.
+      const pass = this.verify;
+      if (pass === null || !(pass.startedAt > this.enteredReadNew)) return true;
+      return pass.state === "done" && pass.mismatches === 0;
+    }
     if (to !== "readNew") return true;
     const { backfill, verify } = this;
     return (
@@ -197,6 +205,7 @@ class Model {
       this.verify = null;
       this.enteredBackfill = this.now;
     }
+    if (to === "readNew") this.enteredReadNew = this.now;
     this.phase = to;
     this.transitions++;
     return "moves";

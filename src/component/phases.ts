@@ -54,6 +54,13 @@ export type GateFacts = {
    * rolled back, are what a new pass must look at.
    */
   enteredBackfill?: number;
+  /**
+   * In `readNew`: when the rollout entered it. A verify pass created after that is one the
+   * complete gate waits for, and whose mismatches keep it closed: `complete` cannot be rolled
+   * back, so what a pass in `readNew` found (a write that missed the new shape after the pass
+   * before) is converted first.
+   */
+  enteredReadNew?: number;
   verifyCreated?: number;
   /**
    * A run of the backfill migration (a retry of its ledger, a pass by hand) finished after the
@@ -100,13 +107,101 @@ export function gateOf(to: Phase, facts: GateFacts): Gate {
     case "readNew":
       return readNewGate(facts, advance, watch);
     case "complete":
-      return {
-        to,
-        open: true,
-        detail: "final: cannot be rolled back; stop writing the old shape after it",
-        command: advance,
-      };
+      return completeGate(facts, advance, watch);
   }
+}
+
+/**
+ * The complete gate: open, unless the ledger holds documents of the backfill, or a verify pass
+ * started in `readNew` is under way, stopped, or found documents not in the new shape. None is
+ * required (a pass before `readNew` proved the table); one started is waited for.
+ */
+function completeGate(facts: GateFacts, advance: string, watch: string): Gate {
+  const to = "complete";
+  const final = "final: cannot be rolled back; stop writing the old shape after it";
+  if (facts.stillFailing > 0) return ledgerGate(to, facts);
+  const { verify, enteredReadNew } = facts;
+  const passInReadNew =
+    facts.hasVerify &&
+    verify !== null &&
+    enteredReadNew !== undefined &&
+    (facts.verifyCreated ?? 0) > enteredReadNew;
+  if (!passInReadNew) {
+    const check = facts.hasVerify
+      ? `; a verify pass first (${verifyCommandOf(facts)}) finds any write that missed the new ` +
+        `shape since the last one`
+      : "";
+    return { to, open: true, detail: final + check, command: advance };
+  }
+  return verdictGate(to, facts, verify, advance, watch, {
+    passed: `verify found no mismatch in ${documents(verify.checked)} since readNew; ${final}`,
+    // In readNew no verify pass follows the backfill on its own: the command after it is verify.
+    again: "run the backfill again from the start, then verify again",
+  });
+}
+
+function verifyCommandOf(facts: GateFacts): string {
+  return `npx convex run ${facts.verbs}:verify '${JSON.stringify({ rollout: facts.rollout })}'`;
+}
+
+/** Documents of the backfill still in its failure ledger: retried before the gate opens. */
+function ledgerGate(to: Phase, facts: GateFacts): Gate {
+  const many = documents(facts.stillFailing);
+  return {
+    to,
+    open: false,
+    detail:
+      `${many} of the backfill failed and ${facts.stillFailing === 1 ? "is" : "are"} still ` +
+      `in its failure ledger, unconverted; fix them (or delete them), then retry them with retryFailed`,
+    command: `npx convex run ${facts.backfillName} '{"retryFailed": true}'`,
+  };
+}
+
+/**
+ * What a verify pass the gate counts says: wait while it runs, start another if it stopped,
+ * verify again if the backfill ran since it started, convert what it found, or open.
+ */
+function verdictGate(
+  to: Phase,
+  facts: GateFacts,
+  verify: VerifyStatus,
+  advance: string,
+  watch: string,
+  say: { passed: string; again: string },
+): Gate {
+  const verifyCommand = verifyCommandOf(facts);
+  if (verify.state !== "done") {
+    return {
+      to,
+      open: false,
+      detail: `the verify pass is ${verify.state} after ${documents(verify.checked)}`,
+      command: verify.state === "running" ? watch : verifyCommand,
+    };
+  }
+  if (verify.mismatches > 0 && facts.backfillRanSinceVerify) {
+    return {
+      to,
+      open: false,
+      detail:
+        `verify found ${documents(verify.mismatches)} not in the new shape ` +
+        `(first: ${verify.firstMismatchIds.join(", ")}), but ${facts.backfillName} has run ` +
+        `since it started: verify again`,
+      command: verifyCommand,
+    };
+  }
+  if (verify.mismatches > 0) {
+    // Verifying again finds the same documents: what converts them is the backfill from the start.
+    return {
+      to,
+      open: false,
+      detail:
+        `verify found ${documents(verify.mismatches)} not in the new shape ` +
+        `(first: ${verify.firstMismatchIds.join(", ")}); fix the backfill or the writes, then ` +
+        say.again,
+      command: `npx convex run ${facts.backfillName} '{"reset": true}'`,
+    };
+  }
+  return { to, open: true, detail: say.passed, command: advance };
 }
 
 function readNewGate(facts: GateFacts, advance: string, watch: string): Gate {
@@ -137,17 +232,7 @@ function readNewGate(facts: GateFacts, advance: string, watch: string): Gate {
           : `npx convex run ${facts.backfillName}`;
     return { to, open: false, detail: `the backfill ${facts.backfillName} ${where}`, command };
   }
-  if (facts.stillFailing > 0) {
-    const many = documents(facts.stillFailing);
-    return {
-      to,
-      open: false,
-      detail:
-        `${many} of the backfill failed and ${facts.stillFailing === 1 ? "is" : "are"} still ` +
-        `in its failure ledger, unconverted; fix them (or delete them), then retry them with retryFailed`,
-      command: `npx convex run ${facts.backfillName} '{"retryFailed": true}'`,
-    };
-  }
+  if (facts.stillFailing > 0) return ledgerGate(to, facts);
   if (!facts.hasVerify) {
     return {
       to,
@@ -156,7 +241,7 @@ function readNewGate(facts: GateFacts, advance: string, watch: string): Gate {
       command: advance,
     };
   }
-  const verifyCommand = `npx convex run ${facts.verbs}:verify '${JSON.stringify({ rollout: facts.rollout })}'`;
+  const verifyCommand = verifyCommandOf(facts);
   if (verify === null || (backfill.endedAt !== undefined && verify.startedAt < backfill.endedAt)) {
     return {
       to,
@@ -175,44 +260,11 @@ function readNewGate(facts: GateFacts, advance: string, watch: string): Gate {
       command: verifyCommand,
     };
   }
-  if (verify.state !== "done") {
-    return {
-      to,
-      open: false,
-      detail: `the verify pass is ${verify.state} after ${documents(verify.checked)}`,
-      command: verify.state === "running" ? watch : verifyCommand,
-    };
-  }
-  if (verify.mismatches > 0 && facts.backfillRanSinceVerify) {
-    return {
-      to,
-      open: false,
-      detail:
-        `verify found ${documents(verify.mismatches)} not in the new shape ` +
-        `(first: ${verify.firstMismatchIds.join(", ")}), but ${facts.backfillName} has run ` +
-        `since it started: verify again`,
-      command: verifyCommand,
-    };
-  }
-  if (verify.mismatches > 0) {
-    // Verifying again finds the same documents: what converts them is the backfill from the
-    // start, and its pass, once done, starts a new verify pass on its own.
-    return {
-      to,
-      open: false,
-      detail:
-        `verify found ${documents(verify.mismatches)} not in the new shape ` +
-        `(first: ${verify.firstMismatchIds.join(", ")}); fix the backfill or the writes, then ` +
-        `run the backfill again from the start: a verify pass follows it when it is done`,
-      command: `npx convex run ${facts.backfillName} '{"reset": true}'`,
-    };
-  }
-  return {
-    to,
-    open: true,
-    detail: `backfill done and verify found no mismatch in ${documents(verify.checked)}`,
-    command: advance,
-  };
+  return verdictGate(to, facts, verify, advance, watch, {
+    passed: `backfill done and verify found no mismatch in ${documents(verify.checked)}`,
+    // In backfill, the backfill's pass, once done, starts a new verify pass on its own.
+    again: "run the backfill again from the start: a verify pass follows it when it is done",
+  });
 }
 
 /** "1 document", "2 documents". */

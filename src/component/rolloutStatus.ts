@@ -50,9 +50,10 @@ export async function gateFacts(
   const backfillRun = own && (rollout?.phase === "backfill" ? await laterFullPass(ctx, own) : own);
   const run = backfillRun && (await withLiveState(ctx, backfillRun));
   const verifyRun = await verifyRunOf(ctx, rollout);
-  // Only in backfill is the readNew gate asked, and there the latest move is the entry.
+  // The readNew gate (asked in backfill) and the complete gate (asked in readNew) look at when
+  // the rollout entered the phase it is in: its latest move.
   const entry =
-    rollout?.phase === "backfill"
+    rollout?.phase === "backfill" || rollout?.phase === "readNew"
       ? await ctx.db
           .query("transitions")
           .withIndex("by_rollout", (q) => q.eq("rollout", rollout.name))
@@ -71,7 +72,11 @@ export async function gateFacts(
     busyWith: await backfillBusyWith(ctx, declared),
     hasVerify: declared.hasVerify,
     verify: verifyRun ? verifyStatusOf(await withLiveState(ctx, verifyRun)) : null,
-    ...(entry !== null ? { enteredBackfill: entry._creationTime } : {}),
+    ...(entry === null
+      ? {}
+      : rollout?.phase === "readNew"
+        ? { enteredReadNew: entry._creationTime }
+        : { enteredBackfill: entry._creationTime }),
     ...(verifyRun !== null ? { verifyCreated: verifyRun._creationTime } : {}),
     backfillRanSinceVerify: verifyRun !== null && (await ranSince(ctx, declared, verifyRun)),
     verbs,
