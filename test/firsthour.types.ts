@@ -10,7 +10,13 @@ import type { GenericMutationCtx } from "convex/server";
 import { internal } from "../example/convex/_generated/api.js";
 import type { DataModel } from "../example/convex/_generated/dataModel.js";
 import { migrations } from "../example/convex/migrations.js";
-import { isRolloutError, type MigrationState, type Phase } from "../src/client/index.js";
+import { triggers } from "../example/convex/triggers.js";
+import {
+  removeField,
+  isRolloutError,
+  type MigrationState,
+  type Phase,
+} from "../src/client/index.js";
 
 export async function firstHour(ctx: GenericMutationCtx<DataModel>, error: unknown) {
   // advance: `to` is a phase, from server code and through the CLI verb alike.
@@ -82,4 +88,24 @@ export async function firstHour(ctx: GenericMutationCtx<DataModel>, error: unkno
   // The rollout itself is no Convex function: only its backfill is in `internal`.
   // @ts-expect-error not a function of the app
   void internal.migrations.emailDomain;
+
+  // A conversion may remove only an optional field: the schema would refuse every write it touched.
+  const users = migrations.recipes("users");
+  void users.removeField(
+    // @ts-expect-error a user's name is required: make it optional before removing it
+    "name",
+  );
+  void users.removeField("bio");
+  migrations.reshape("types.removeRequired", {
+    table: "users",
+    // @ts-expect-error the same, by hand
+    up: () => ({ name: undefined }),
+    triggers,
+  });
+  // @ts-expect-error the standalone recipe, checked at reshape()
+  migrations.reshape("types.removeRequiredStandalone", {
+    table: "users",
+    ...removeField("name"),
+    triggers,
+  });
 }

@@ -147,6 +147,26 @@ type FieldsOfTable<Validator, Doc> = Validator extends PropertyValidators
       : { fields: { [K in Exclude<keyof Type, keyof Doc>]: never } }
     : unknown;
 
+/** The fields a table's documents must have. */
+type RequiredFieldOf<Doc> = {
+  [K in keyof Doc]-?: undefined extends Doc[K] ? never : K;
+}[keyof Doc];
+
+/**
+ * A conversion may remove only optional fields: the app's schema refuses a document without a
+ * required one, so every write the conversion touched would fail. One that removes a required
+ * field gets an `up` typed to say so, and the error lands on `up` (or the spread recipe).
+ */
+export type RemovesOnlyOptional<Up, Doc> = [
+  Extract<RemovedKeys<Up>, RequiredFieldOf<Doc>>,
+] extends [never]
+  ? unknown
+  : {
+      up: (doc: never) => {
+        [K in Extract<RemovedKeys<Up>, RequiredFieldOf<Doc>>]: "required in the schema: make it optional (v.optional) before a conversion removes it";
+      };
+    };
+
 /** True when the source field may be absent from the table's documents. */
 type OptionalSource<Doc, Source> = Source extends keyof Doc
   ? undefined extends Doc[Source]

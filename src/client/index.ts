@@ -37,6 +37,7 @@ import {
   exportNameOf,
   referenceTo,
   type DeclarativeRollout,
+  type RemovesOnlyOptional,
   type DeclarativeSpec,
   type FieldsOf,
   type NewShape,
@@ -504,7 +505,8 @@ export class Rollouts<DataModel extends GenericDataModel> {
     const Sources extends Readonly<Record<string, string>> = Record<never, never>,
   >(
     name: string,
-    spec: DeclarativeSpec<DataModel, T, Up, Validator, Retired, To, Sources>,
+    spec: DeclarativeSpec<DataModel, T, Up, Validator, Retired, To, Sources> &
+      RemovesOnlyOptional<Up, DocumentByName<DataModel, T>>,
   ): Reshaped<
     DocumentByName<DataModel, T>,
     Up,

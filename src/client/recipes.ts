@@ -209,6 +209,11 @@ export function moveField<
 /** A field of a table's documents that a recipe may name: any but the system fields. */
 type FieldOf<Doc> = Exclude<keyof Doc, "_id" | "_creationTime"> & string;
 
+/** A field the table's documents may lack: the only kind a conversion may remove. */
+type OptionalFieldOf<Doc> = {
+  [K in FieldOf<Doc>]-?: undefined extends Doc[K] ? K : never;
+}[FieldOf<Doc>];
+
 /** What a field holds when it is set. */
 type ValueOf<Doc, Field extends keyof Doc> = Exclude<Doc[Field], undefined>;
 
@@ -283,8 +288,11 @@ export type TableRecipes<
     validator: New,
     convert: (old: Exclude<ValueOf<Doc, Field>, Infer<New>>) => Infer<New>,
   ): NoInfer<ReturnType<typeof retypeField<One<Field>, New, ValueOf<Doc, Field>>>>;
-  /** {@link removeField}, a field of the table. */
-  removeField<Field extends FieldOf<Doc>>(
+  /**
+   * {@link removeField}, an optional field of the table: the schema refuses a document without
+   * a required one, so make it optional (`v.optional`) before removing it.
+   */
+  removeField<Field extends OptionalFieldOf<Doc>>(
     field: Field,
   ): NoInfer<ReturnType<typeof removeField<One<Field>>>>;
   /**
