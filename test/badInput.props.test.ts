@@ -150,7 +150,12 @@ const cases: [string, Call, Refusal][] = [
     (t) => t.mutation(raw(m("throttle")), { name: NAME, delayMs: "5" }),
     "validation",
   ],
-  ["history: no cursor", (t) => t.query(raw(q("history")), { numItems: 5 }), "validation"],
+  // Both are optional (the newest 20 by default): of the wrong type, they are refused.
+  [
+    "history: numItems as a string",
+    (t) => t.query(raw(q("history")), { numItems: "5" }),
+    "validation",
+  ],
   ["status: names as a string", (t) => t.query(raw(q("status")), { names: NAME }), "validation"],
   ["advance: no to", (t) => t.mutation(raw(m("advance")), { rollout: ROLLOUT }), "validation"],
   [

@@ -105,6 +105,9 @@ describe("history", () => {
     }
     expect(seen.map((r) => r.by)).toEqual([6, 5, 4, 3, 2, 1, 0].map((i) => `deploy ${i}`));
     expect(new Set(seen.map((r) => r.runId)).size).toBe(7);
+    // `npx convex run migrations:history`, with no arguments: the newest page.
+    const newest = (await t.query(fn("query", "history"), {})) as { page: MigrationStatus[] };
+    expect(newest.page.map((r) => r.by)).toEqual(seen.map((r) => r.by));
   });
 
   test("status reads a bounded number of documents however many runs there were", async () => {

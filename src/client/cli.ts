@@ -23,6 +23,7 @@ import {
 } from "../shared/validators.js";
 import type { StatusWithContracts } from "./contract.js";
 import type { Rollouts } from "./index.js";
+import type { HistoryArgs } from "./types.js";
 import { rememberVerbsModule } from "./whereDeclared.js";
 
 const vWho = { by: v.optional(v.string()), reason: v.optional(v.string()) };
@@ -54,10 +55,10 @@ export type CliVerbs = {
     { name: string; delayMs?: number; parallelism?: number },
     Promise<MigrationStatus>
   >;
-  /** `npx convex run migrations:history '{cursor: null, numItems: 20}'` */
+  /** `npx convex run migrations:history` (the newest 20), `'{cursor: "...", numItems: 50}'` */
   history: RegisteredQuery<
     "internal",
-    { name?: string; cursor: string | null; numItems: number },
+    HistoryArgs,
     Promise<{ page: MigrationStatus[]; continueCursor: string; isDone: boolean }>
   >;
   /** `npx convex run migrations:plan '{fn: "migrations:setDefault"}'`: a dry run of every batch. */
@@ -106,8 +107,8 @@ const verbArgs = {
   },
   history: {
     name: v.optional(v.string()),
-    cursor: v.union(v.string(), v.null()),
-    numItems: v.number(),
+    cursor: v.optional(v.union(v.string(), v.null())),
+    numItems: v.optional(v.number()),
   },
   plan: {
     fn: v.string(),

@@ -163,7 +163,9 @@ export type RemovesOnlyOptional<Up, Doc> = [
   ? unknown
   : {
       up: (doc: never) => {
-        [K in Extract<RemovedKeys<Up>, RequiredFieldOf<Doc>>]: "required in the schema: make it optional (v.optional) before a conversion removes it";
+        [
+          K in Extract<RemovedKeys<Up>, RequiredFieldOf<Doc>>
+        ]: "required in the schema: make it optional (v.optional) before a conversion removes it";
       };
     };
 

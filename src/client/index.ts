@@ -50,13 +50,15 @@ import { addressOf, exportOf, moduleOf } from "./names.js";
 import { Rollout, type AnyRolloutSpec } from "./rollout.js";
 import { answerStep } from "./steps.js";
 import { notDeclaredHere, storedDeclaration, verbsModuleOf } from "./whereDeclared.js";
-import type {
-  MigrationArgs,
-  MigrationRef,
-  RolloutsOptions,
-  RunActionCtx,
-  RunMutationCtx,
-  RunQueryCtx,
+import {
+  HISTORY_PAGE,
+  type HistoryArgs,
+  type MigrationArgs,
+  type MigrationRef,
+  type RolloutsOptions,
+  type RunActionCtx,
+  type RunMutationCtx,
+  type RunQueryCtx,
 } from "./types.js";
 
 export { isRolloutError, type RolloutErrorData, type RolloutErrorKind } from "../shared/errors.js";
@@ -416,15 +418,20 @@ export class Rollouts<DataModel extends GenericDataModel> {
    * given): start, end, final state, counts, who started it and its settings.
    * Needs `runQuery`.
    * ```ts
-   * const { page, continueCursor } = await migrations.history(ctx, { cursor: null, numItems: 20 });
+   * const { page, continueCursor } = await migrations.history(ctx); // the newest 20
+   * const next = await migrations.history(ctx, { cursor: continueCursor, numItems: 50 });
    * ```
    */
   async history(
     ctx: RunQueryCtx,
-    args: { name?: string; cursor: string | null; numItems: number },
+    args: HistoryArgs = {},
   ): Promise<{ page: MigrationStatus[]; continueCursor: string; isDone: boolean }> {
     const name = args.name === undefined ? undefined : this.qualify(args.name);
-    return await ctx.runQuery(this.component.lib.history, { ...args, name });
+    return await ctx.runQuery(this.component.lib.history, {
+      name,
+      cursor: args.cursor ?? null,
+      numItems: args.numItems ?? HISTORY_PAGE,
+    });
   }
 
   /**

@@ -62,6 +62,19 @@ export type MigrationArgs = {
 // Written out for its doc comments; pinned to the validator that checks it.
 const _migrationArgsPinned = true satisfies Same<MigrationArgs, ObjectType<typeof vMigrationArgs>>;
 
+/** Which page of run history to read: by default the newest `HISTORY_PAGE` runs of every migration. */
+export type HistoryArgs = {
+  /** One migration's runs only. */
+  name?: string;
+  /** Where the page before ended (its `continueCursor`); null or absent: the newest. */
+  cursor?: string | null;
+  /** Runs per page. */
+  numItems?: number;
+};
+
+/** Runs per page of history when `numItems` is not given. */
+export const HISTORY_PAGE = 20;
+
 /** A reference to a migration made by `define()`. */
 export type MigrationRef = FunctionReference<"mutation", "internal", MigrationArgs>;
 
