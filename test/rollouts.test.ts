@@ -476,6 +476,17 @@ describe("bad input", () => {
       expect(data.message).toContain("posts.counted");
     }
   });
+
+  test("a name misspelled by case only is asked about: did you mean", async () => {
+    const t = setup();
+    const misspelled = t.mutation(fn("mutation", "advance"), {
+      rollout: "Posts.Counted",
+      to: "dualWrite",
+    });
+    const data = await expectRolloutError(misspelled, "UnknownRollout");
+    expect(data.message).toContain('Did you mean "posts.counted"?');
+    expect(data).toMatchObject({ didYouMean: "posts.counted" });
+  });
 });
 
 describe("several rollouts", () => {

@@ -15,7 +15,7 @@ import {
 import { v } from "convex/values";
 import type { ComponentApi } from "../component/_generated/component.js";
 import { checkBatchSize, checkParallelism, rolloutError } from "../shared/errors.js";
-import { canonicalName } from "../shared/names.js";
+import { canonicalName, closeName } from "../shared/names.js";
 import {
   MAX_BATCH_SIZE,
   type DeclaredRollout,
@@ -668,13 +668,15 @@ export class Rollouts<DataModel extends GenericDataModel> {
     const found = this.rollouts.get(name);
     if (found === undefined) {
       const known = [...this.rollouts.keys()];
+      const close = closeName(name, known);
       throw rolloutError(
         "UnknownRollout",
         `No rollout named "${name}" is declared here. ` +
+          (close !== null ? `Did you mean "${close}"? ` : "") +
           (known.length > 0
             ? `Declared: ${known.join(", ")}.`
             : `Declare it with migrations.rollout() in the file that exports migrations.api().`),
-        { name },
+        { name, ...(close !== null ? { didYouMean: close } : {}) },
       );
     }
     return found;

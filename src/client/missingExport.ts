@@ -35,7 +35,7 @@ export function missingExport(error: unknown, lookup: ExportLookup, to: Phase) {
   return rolloutError(
     "UnknownMigration",
     `${rollout} cannot enter ${to}: its backfill is looked for as the export \`${exported}\` ` +
-      `of ${file} (${name}), and there is none there. ${fix} Nothing was moved: it stays where ` +
+      `of ${file} (${name}), and no Convex function is exported there. ${fix} Nothing was moved: it stays where ` +
       `it was until its backfill can be called.`,
     { rollout, name, export: exported },
   );

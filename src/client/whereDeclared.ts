@@ -17,6 +17,7 @@
 import type { GenericQueryCtx, GenericDataModel } from "convex/server";
 import type { ComponentApi } from "../component/_generated/component.js";
 import { rolloutError } from "../shared/errors.js";
+import { closeName } from "../shared/names.js";
 import { moduleOf } from "./names.js";
 import type { DeclaredRollout } from "../shared/validators.js";
 import type { RunQueryCtx } from "./types.js";
@@ -56,14 +57,16 @@ export async function storedDeclaration(
 /** The refusal for a rollout neither loaded here nor ever moved. */
 export function notDeclaredHere(name: string, known: string[], module: string | undefined) {
   const here = module !== undefined ? `${module}.ts` : "the file that exports migrations.api()";
+  const close = closeName(name, known);
   return rolloutError(
     "UnknownRollout",
     `No rollout named "${name}" is declared in the modules this function loads, and none by ` +
       `that name was ever moved. ` +
+      (close !== null ? `Did you mean "${close}"? ` : "") +
       (known.length > 0 ? `Declared here: ${known.join(", ")}. ` : "") +
       `A deployment runs a function with only the modules its file imports: declare ${name} in ` +
       `${here}, or import the file that declares it there (import "./users";), with the ` +
       `Rollouts instance in a module of its own that both import.`,
-    { name },
+    { name, ...(close !== null ? { didYouMean: close } : {}) },
   );
 }

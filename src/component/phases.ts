@@ -83,7 +83,7 @@ export function gateOf(to: Phase, facts: GateFacts): Gate {
         open: true,
         detail:
           "dual writes begin: writesNew() answers true from then on; deploy code that also " +
-          "writes the new shape when it does",
+          "writes the new shape when it does (a reshape() rollout's triggers do it for you)",
         command: advance,
       };
     case "backfill":

@@ -14,3 +14,13 @@ export function canonicalName(name: string): string {
   const path = module.replace(/^\.\//, "").replace(/\.(js|ts|jsx|tsx|mjs|cjs)$/, "");
   return exported === null ? path : `${path}:${exported === "" ? "default" : exported}`;
 }
+
+/**
+ * The one name of `known` that `name` misspells by case or separators only ("users.emaildomain",
+ * "users_emailDomain" for "users.emailDomain"), for a "did you mean"; null when none or several.
+ */
+export function closeName(name: string, known: readonly string[]): string | null {
+  const key = (text: string) => text.toLowerCase().replace(/[\s._:/-]/g, "");
+  const matches = known.filter((candidate) => candidate !== name && key(candidate) === key(name));
+  return matches.length === 1 ? matches[0]! : null;
+}

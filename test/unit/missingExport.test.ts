@@ -19,7 +19,7 @@ describe("missingExport", () => {
     });
     expect(refusal?.data.message).toBe(
       "users.plan cannot enter dualWrite: its backfill is looked for as the export `usersPlan` " +
-        "of migrations.ts (migrations:usersPlan), and there is none there. Export its backfill " +
+        "of migrations.ts (migrations:usersPlan), and no Convex function is exported there. Export its backfill " +
         "as `usersPlan` (the rollout's name in camelCase) from migrations.ts (`export const " +
         'usersPlan = <what migrations.reshape("users.plan", ...) returns>.backfill;`), or pass ' +
         'fn: "file:export" saying where it is. Nothing ' +
