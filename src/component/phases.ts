@@ -174,7 +174,7 @@ function verdictGate(
     return {
       to,
       open: false,
-      detail: `the verify pass is ${verify.state} after ${documents(verify.checked)}`,
+      detail: `the verify pass is ${verify.state} ${soFar(verify.checked)}`,
       command: verify.state === "running" ? watch : verifyCommand,
     };
   }
@@ -220,9 +220,7 @@ function readNewGate(facts: GateFacts, advance: string, watch: string): Gate {
   }
   if (backfill === null || !backfill.isDone) {
     const where =
-      backfill === null
-        ? "has not started"
-        : `is ${backfill.state} after ${documents(backfill.processed)}`;
+      backfill === null ? "has not started" : `is ${backfill.state} ${soFar(backfill.processed)}`;
     const resume = `npx convex run ${facts.verbs}:resume '${JSON.stringify({ name: facts.backfillName })}'`;
     const command =
       backfill?.state === "running"
@@ -265,6 +263,11 @@ function readNewGate(facts: GateFacts, advance: string, watch: string): Gate {
     // In backfill, the backfill's pass, once done, starts a new verify pass on its own.
     again: "run the backfill again from the start: a verify pass follows it when it is done",
   });
+}
+
+/** How far a pass got: "after 1,500 documents", or "before its first document". */
+function soFar(count: number): string {
+  return count === 0 ? "before its first document" : `after ${documents(count)}`;
 }
 
 /** "1 document", "2 documents". */

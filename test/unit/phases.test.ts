@@ -287,7 +287,7 @@ describe("gateOf", () => {
       { backfill: { state: "canceled", isDone: false, processed: 0 } },
       false,
       START,
-      "is canceled after 0 documents",
+      "is canceled before its first document",
     ],
     [
       "readNew: one document still in the failure ledger",
