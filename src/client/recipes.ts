@@ -3,11 +3,12 @@
  * most often, to spread into `migrations.reshape()`:
  *
  * ```ts
- * export const usersEmail = migrations.reshape("users.contactEmail", {
+ * export const contactEmail = migrations.reshape("users.contactEmail", {
  *   table: "users",
  *   ...renameField("email", "contactEmail"),
  *   triggers,
  * });
+ * export const usersContactEmail = contactEmail.backfill;
  * ```
  * Standalone, each is typed by the table's documents at the `reshape()` call
  * (TypeScript checks a spread before it knows reshape's table): a field the
