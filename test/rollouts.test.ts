@@ -349,21 +349,26 @@ describe("complete, which cannot be rolled back, waits for what a verify pass in
     expect(data.message).toContain(
       `verify found 1 document not in the new shape (first: ${stray})`,
     );
-    expect(data.message).toContain("then run the backfill again from the start, then verify again");
-    expect(data.command).toBe(`npx convex run testing:countOnce '{"reset": true}'`);
+    expect(data.message).toContain("then roll back to backfill");
+    expect(data.command).toMatch(/^npx convex run testing:rollback '\{"rollout":"posts.counted"/);
     expect(await phaseOf(t)).toBe("readNew");
 
-    // Each command as printed: the backfill converts it, then verify (no pass follows it here).
-    await runPrinted(t, data.command);
-    await drain(t);
-    const again = await expectRolloutError(advance(t, "complete"), "PhaseGateClosed");
-    expect(again.message).toContain("has run since it started: verify again");
-    await runPrinted(t, again.command);
-    await drain(t);
-    const clean = await status(t);
-    expect(clean.next).toMatchObject({ to: "complete", open: true });
-    expect(clean.next!.detail).toContain("verify found no mismatch in 31 documents since readNew");
-    expect((await advance(t, "complete")).phase).toBe("complete");
+    // Each command as printed, until complete: back to backfill, where it is converted.
+    const followed: string[] = [];
+    for (let i = 0; (await phaseOf(t)) !== "complete"; i++) {
+      expect(i, followed.join("\n")).toBeLessThan(8);
+      const { next } = await status(t);
+      followed.push(`${next!.open ? "open" : next!.detail} → ${next!.command}`);
+      await runPrinted(t, next!.command.replace(/ --watch$/, ""));
+      await drain(t);
+    }
+    expect(followed.map((line) => /:(\w+)(?: |$)/.exec(line.split(" → ")[1]!)![1])).toEqual([
+      "rollback",
+      "verify",
+      "countOnce",
+      "advance",
+      "advance",
+    ]);
     expect(await countedPosts(t)).toEqual({ total: 31, counted: 31 });
   });
 });

@@ -546,6 +546,7 @@ async function followStatus(t: T, model: Model, authorId: Id<"users">, checked: 
       else if (name === "testing:verify") ops.push({ op: "verify" });
       else if (name === "testing:resume") ops.push({ op: "backfillVerb", verb: "resume" });
       else if (name === "testing:advance") ops.push({ op: "advance", to: String(args.to) });
+      else if (name === "testing:rollback") ops.push({ op: "rollback" });
       else throw new Error(`status names a command this test does not know: ${gate.command}`);
     }
     ops.push({ op: "drain" });

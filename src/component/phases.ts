@@ -133,10 +133,22 @@ function completeGate(facts: GateFacts, advance: string, watch: string): Gate {
       : "";
     return { to, open: true, detail: final + check, command: advance };
   }
+  const rollback = `npx convex run ${facts.verbs}:rollback '${JSON.stringify({
+    rollout: facts.rollout,
+    reason: "verify found documents not in the new shape",
+  })}'`;
   return verdictGate(to, facts, verify, advance, watch, {
     passed: `verify found no mismatch in ${documents(verify.checked)} since readNew; ${final}`,
-    // In readNew no verify pass follows the backfill on its own: the command after it is verify.
-    again: "run the backfill again from the start, then verify again",
+    // From readNew on the new shape is the truth, and the backfill leaves a document that has it
+    // as it is, old shape and all (nothing new code cleared comes back): it cannot convert a
+    // document a write around the triggers changed on the old side. In backfill the old shape
+    // is the truth again, and its backfill converts it; its gate says how.
+    convert: {
+      detail:
+        "roll back to backfill, where the backfill converts them from the old shape (its gate " +
+        "says how), then enter readNew again",
+      command: rollback,
+    },
   });
 }
 
@@ -167,7 +179,7 @@ function verdictGate(
   verify: VerifyStatus,
   advance: string,
   watch: string,
-  say: { passed: string; again: string },
+  say: { passed: string; convert: { detail: string; command: string } },
 ): Gate {
   const verifyCommand = verifyCommandOf(facts);
   if (verify.state !== "done") {
@@ -190,15 +202,15 @@ function verdictGate(
     };
   }
   if (verify.mismatches > 0) {
-    // Verifying again finds the same documents: what converts them is the backfill from the start.
+    // Verifying again finds the same documents: say what converts them.
     return {
       to,
       open: false,
       detail:
         `verify found ${documents(verify.mismatches)} not in the new shape ` +
         `(first: ${verify.firstMismatchIds.join(", ")}); fix the backfill or the writes, then ` +
-        say.again,
-      command: `npx convex run ${facts.backfillName} '{"reset": true}'`,
+        say.convert.detail,
+      command: say.convert.command,
     };
   }
   return { to, open: true, detail: say.passed, command: advance };
@@ -261,7 +273,10 @@ function readNewGate(facts: GateFacts, advance: string, watch: string): Gate {
   return verdictGate(to, facts, verify, advance, watch, {
     passed: `backfill done and verify found no mismatch in ${documents(verify.checked)}`,
     // In backfill, the backfill's pass, once done, starts a new verify pass on its own.
-    again: "run the backfill again from the start: a verify pass follows it when it is done",
+    convert: {
+      detail: "run the backfill again from the start: a verify pass follows it when it is done",
+      command: `npx convex run ${facts.backfillName} '{"reset": true}'`,
+    },
   });
 }
 

@@ -208,9 +208,9 @@ describe("gateOf", () => {
         verify: verifyPass({ mismatches: 1, firstMismatchIds: ["u9"] }),
       },
       false,
-      RESET,
+      `npx convex run migrations:rollback '{"rollout":"${R}","reason":"verify found documents not in the new shape"}'`,
       "verify found 1 document not in the new shape (first: u9); fix the backfill or the " +
-        "writes, then run the backfill again from the start, then verify again",
+        "writes, then roll back to backfill, where the backfill converts them from the old shape",
     ],
     [
       "complete: those mismatches, after the backfill ran again: verify again",
