@@ -70,10 +70,17 @@ export type GateFacts = {
   verbs: string;
 };
 
+/** A command line: `npx convex run <fn>`, with its arguments as JSON when it takes any. */
+function runLine(fn: string, args?: Record<string, unknown>): string {
+  return args === undefined
+    ? `npx convex run ${fn}`
+    : `npx convex run ${fn} '${JSON.stringify(args)}'`;
+}
+
 /** The gate of `to`, the phase after the current one. */
 export function gateOf(to: Phase, facts: GateFacts): Gate {
-  const advance = `npx convex run ${facts.verbs}:advance '${JSON.stringify({ rollout: facts.rollout, to })}'`;
-  const watch = `npx convex run ${facts.verbs}:status --watch`;
+  const advance = runLine(`${facts.verbs}:advance`, { rollout: facts.rollout, to });
+  const watch = `${runLine(`${facts.verbs}:status`)} --watch`;
   switch (to) {
     case "schema":
       return { to, open: false, detail: "schema is the first phase", command: watch };
@@ -133,10 +140,10 @@ function completeGate(facts: GateFacts, advance: string, watch: string): Gate {
       : "";
     return { to, open: true, detail: final + check, command: advance };
   }
-  const rollback = `npx convex run ${facts.verbs}:rollback '${JSON.stringify({
+  const rollback = runLine(`${facts.verbs}:rollback`, {
     rollout: facts.rollout,
     reason: "verify found documents not in the new shape",
-  })}'`;
+  });
   return verdictGate(to, facts, verify, advance, watch, {
     passed: `verify found no mismatch in ${documents(verify.checked)} since readNew; ${final}`,
     // From readNew on the new shape is the truth, and the backfill leaves a document that has it
@@ -153,7 +160,7 @@ function completeGate(facts: GateFacts, advance: string, watch: string): Gate {
 }
 
 function verifyCommandOf(facts: GateFacts): string {
-  return `npx convex run ${facts.verbs}:verify '${JSON.stringify({ rollout: facts.rollout })}'`;
+  return runLine(`${facts.verbs}:verify`, { rollout: facts.rollout });
 }
 
 /** Documents of the backfill still in its failure ledger: retried before the gate opens. */
@@ -220,7 +227,7 @@ function readNewGate(facts: GateFacts, advance: string, watch: string): Gate {
   const to = "readNew";
   const { backfill, verify } = facts;
   if (facts.renamedFrom !== undefined) {
-    const again = `npx convex run ${facts.verbs}:advance '${JSON.stringify({ rollout: facts.rollout, to: "backfill" })}'`;
+    const again = runLine(`${facts.verbs}:advance`, { rollout: facts.rollout, to: "backfill" });
     return {
       to,
       open: false,
@@ -233,13 +240,13 @@ function readNewGate(facts: GateFacts, advance: string, watch: string): Gate {
   if (backfill === null || !backfill.isDone) {
     const where =
       backfill === null ? "has not started" : `is ${backfill.state} ${soFar(backfill.processed)}`;
-    const resume = `npx convex run ${facts.verbs}:resume '${JSON.stringify({ name: facts.backfillName })}'`;
+    const resume = runLine(`${facts.verbs}:resume`, { name: facts.backfillName });
     const command =
       backfill?.state === "running"
         ? watch
         : backfill?.state === "paused"
           ? resume
-          : `npx convex run ${facts.backfillName}`;
+          : runLine(facts.backfillName);
     return { to, open: false, detail: `the backfill ${facts.backfillName} ${where}`, command };
   }
   if (facts.stillFailing > 0) return ledgerGate(to, facts);
@@ -313,11 +320,11 @@ export function checkAdvance(rollout: string, from: Phase, to: string, verbs: st
       "ImpossiblePhaseMove",
       backwards
         ? `${rollout} is in ${from}; to go back, roll back one phase at a time: ` +
-            `npx convex run ${verbs}:rollback '${JSON.stringify({ rollout })}'`
+            runLine(`${verbs}:rollback`, { rollout })
         : next === null
           ? `${rollout} is complete; there is no phase after it.`
           : `${rollout} is in ${from}; advance one phase at a time, next is ${next}: ` +
-            `npx convex run ${verbs}:advance '${JSON.stringify({ rollout, to: next })}'`,
+            runLine(`${verbs}:advance`, { rollout, to: next }),
       { rollout, from, to },
     );
   }
