@@ -148,7 +148,7 @@ type FieldsOfTable<Validator, Doc> = Validator extends PropertyValidators
     : unknown;
 
 /** The fields a table's documents must have. */
-type RequiredFieldOf<Doc> = {
+export type RequiredFieldOf<Doc> = {
   [K in keyof Doc]-?: undefined extends Doc[K] ? never : K;
 }[keyof Doc];
 

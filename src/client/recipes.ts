@@ -37,6 +37,7 @@ import {
   type VOptional,
 } from "convex/values";
 import { validate } from "convex-helpers/validators";
+import type { RequiredFieldOf } from "./declarative.js";
 
 type Loose = Record<string, unknown>;
 
@@ -211,9 +212,7 @@ export function moveField<
 type FieldOf<Doc> = Exclude<keyof Doc, "_id" | "_creationTime"> & string;
 
 /** A field the table's documents may lack: the only kind a conversion may remove. */
-type OptionalFieldOf<Doc> = {
-  [K in FieldOf<Doc>]-?: undefined extends Doc[K] ? K : never;
-}[FieldOf<Doc>];
+type OptionalFieldOf<Doc> = Exclude<FieldOf<Doc>, RequiredFieldOf<Doc>>;
 
 /** What a field holds when it is set. */
 type ValueOf<Doc, Field extends keyof Doc> = Exclude<Doc[Field], undefined>;
